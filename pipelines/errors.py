@@ -1,0 +1,133 @@
+"""The sync's error hierarchy: every failure names what it was doing.
+
+A message always starts with the RPC action; the sync attaches the stream and the page it
+was on (`SippetError.add_context`) before re-raising, so an operator reading a failed run
+knows where to look without a debugger. No message ever contains the API key: the client
+builds them from the request it sent (which never holds the key) and redacts server text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Self
+
+_PLACEHOLDER = re.compile(r"%\{(\w+)\}")
+
+
+class SippetError(Exception):
+    """Base of every error raised by the sync engine."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        action: str | None = None,
+        stream: str | None = None,
+        page: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.action = action
+        self.stream = stream
+        self.page = page
+
+    def add_context(self, *, stream: str | None = None, page: Any = None) -> Self:
+        """Attach the stream/page being synced (keeps values already set); returns self."""
+        if stream is not None and self.stream is None:
+            self.stream = stream
+        if page is not None and self.page is None:
+            self.page = page
+        return self
+
+    def __str__(self) -> str:
+        context = []
+        if self.stream is not None:
+            context.append(f"stream {self.stream}")
+        if self.page is not None:
+            context.append(f"page {self.page}")
+        if not context:
+            return self.message
+        return f"{self.message} [{', '.join(context)}]"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only context would be lost by the default exception pickling.
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
+
+def _rebuild(cls: type[SippetError], state: dict[str, Any]) -> SippetError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message", ""))
+    error.__dict__.update(state)
+    return error
+
+
+class AuthenticationError(SippetError):
+    """The API key is missing or was refused (HTTP 401/403): never retried."""
+
+
+class TransientError(SippetError):
+    """A retryable failure that did not clear up within the retry limits."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        action: str | None = None,
+        attempts: int = 0,
+        elapsed_seconds: float = 0.0,
+        page: Any = None,
+    ) -> None:
+        super().__init__(message, action=action, page=page)
+        self.attempts = attempts
+        self.elapsed_seconds = elapsed_seconds
+
+
+class MalformedResponseError(SippetError):
+    """The server's body was not the JSON envelope the protocol promises."""
+
+
+class PaginationError(SippetError):
+    """The server's paging cannot be trusted: loops, too many rows, missing cursors."""
+
+
+class RecordValidationError(SippetError):
+    """A record failed validation against its model."""
+
+
+def fill_placeholders(message: str, variables: dict[str, Any] | None) -> str:
+    """Replace Ash's `%{name}` placeholders with values from `vars` (unknown ones stay)."""
+    if not variables or "%{" not in message:
+        return message
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return str(variables[name]) if name in variables else match.group(0)
+
+    return _PLACEHOLDER.sub(substitute, message)
+
+
+class RpcError(SippetError):
+    """The server answered `success: false` with a typed error (a request problem)."""
+
+    def __init__(
+        self,
+        action: str,
+        type: str,  # noqa: A002 - the envelope's field name, part of the contract
+        message: str,
+        vars: dict[str, Any] | None = None,  # noqa: A002
+        *,
+        page: Any = None,
+    ) -> None:
+        self.type = type
+        self.vars = dict(vars or {})
+        self.raw_message = message
+        text = f"{action}: {type}: {fill_placeholders(message, self.vars)}"
+        super().__init__(text, action=action, page=page)
+
+    @classmethod
+    def from_error(cls, action: str, error: dict[str, Any], *, page: Any = None) -> RpcError:
+        """Build from one envelope error, reading `type` and falling back to `code`."""
+        kind = error.get("type") or error.get("code") or "unknown_error"
+        message = error.get("message") or error.get("shortMessage") or "(no message)"
+        variables = error.get("vars") if isinstance(error.get("vars"), dict) else None
+        return cls(action, str(kind), str(message), variables, page=page)

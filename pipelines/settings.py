@@ -1,0 +1,87 @@
+"""Sync settings, read from `SIPPET_*` environment variables (and `.env`) when instantiated.
+
+Nothing here reads the environment at import time: `SippetSettings()` does, so tests and
+Dagster resources construct settings when they need them. The API key is a `SecretStr`, so
+it never shows in a repr, a log line or the Dagster UI.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import AwareDatetime, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipelines.errors import AuthenticationError
+
+# How far behind its cursor each incremental stream re-reads, because rows are committed
+# after the time they describe (transcripts, audit events) or change after first sight (calls).
+DEFAULT_LOOKBACK_MINUTES: dict[str, int] = {
+    "calls": 180,
+    "call_transcripts": 90,
+    "call_ai_audit_events": 90,
+}
+
+# The server's maximum page size is most likely 250 (Ash's default); above it the server can
+# answer max+1 rows with hasMore=false, silently losing data.
+MAX_PAGE_SIZE = 250
+
+
+class SippetSettings(BaseSettings):
+    """Everything the sync needs to reach the API and the warehouse."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SIPPET_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    base_url: str = Field("https://api.sippet.ai", description="API origin, without /rpc.")
+    api_key: SecretStr | None = Field(None, description="Secret API key (sk_...).")
+    page_size: int = Field(200, ge=1, le=MAX_PAGE_SIZE, description="Rows per page requested.")
+    connect_timeout: float = Field(5.0, gt=0, description="Seconds to establish a connection.")
+    read_timeout: float = Field(60.0, gt=0, description="Seconds to wait for response bytes.")
+    max_attempts: int = Field(6, ge=1, description="HTTP attempts per request, first included.")
+    retry_budget_seconds: float = Field(
+        120.0, gt=0, description="Total time one request may spend retrying."
+    )
+    max_retry_after_seconds: float = Field(
+        60.0, ge=0, description="Longest server-requested Retry-After honoured before failing."
+    )
+    verify_tls: bool = Field(True, description="Verify the server's TLS certificate.")
+    warehouse: str = Field("data/sippet.duckdb", description="DuckDB target (path or md:...).")
+    start_date: AwareDatetime = Field(
+        datetime(2020, 1, 1, tzinfo=UTC), description="Earliest instant synced."
+    )
+    lookback_minutes: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_LOOKBACK_MINUTES),
+        description="Per-stream re-read window; env SIPPET_LOOKBACK_MINUTES as JSON.",
+    )
+    commit_every_pages: int = Field(25, ge=1, description="Pages per warehouse transaction.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("start_date")
+    @classmethod
+    def _start_date_utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)
+
+    @field_validator("lookback_minutes")
+    @classmethod
+    def _merge_lookback(cls, value: dict[str, int]) -> dict[str, int]:
+        # Overriding one stream in the environment should not drop the others' defaults.
+        if any(minutes < 0 for minutes in value.values()):
+            raise ValueError("lookback minutes must be >= 0")
+        return {**DEFAULT_LOOKBACK_MINUTES, **value}
+
+    def require_api_key(self) -> str:
+        """The API key in clear, for the HTTP header only; raises if it is not configured."""
+        if self.api_key is None or not self.api_key.get_secret_value().strip():
+            raise AuthenticationError(
+                "SIPPET_API_KEY is not set: export a secret key (sk_...) or put it in .env"
+            )
+        return self.api_key.get_secret_value().strip()

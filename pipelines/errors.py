@@ -112,9 +112,9 @@ class RpcError(SippetError):
     def __init__(
         self,
         action: str,
-        type: str,  # noqa: A002 - the envelope's field name, part of the contract
+        type: str,
         message: str,
-        vars: dict[str, Any] | None = None,  # noqa: A002
+        vars: dict[str, Any] | None = None,
         *,
         page: Any = None,
     ) -> None:

@@ -1,0 +1,179 @@
+"""One stream's run: validate pages, buffer them, and commit rows + state + ledger together.
+
+Every flush is one DuckDB transaction holding the batch's rows, its quarantined records, the
+stream cursor and the run ledger's counters: a crash at any instant loses at most the
+unflushed batch, and the next run resumes from the committed cursor with no gap (lookback,
+`>=`) and no duplicate (insert-if-absent / upsert by id).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from pipelines.arrow_batch import records_to_arrow
+from pipelines.models import SippetRecord
+from pipelines.streams import StreamKind, StreamSpec
+from pipelines.validate import Rejected, reject, validate_page
+from warehouse import loader, state
+from warehouse.crashpoints import crash_point
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunCounters:
+    pages: int = 0
+    requests: int = 0
+    retries: int = 0
+    rows_fetched: int = 0
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_deleted: int = 0
+    rows_quarantined: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class StreamRun:
+    """Mutable progress of one stream within one sync run."""
+
+    spec: StreamSpec
+    con: duckdb.DuckDBPyConnection
+    run_id: str
+    started_at: datetime
+    move_cursor: bool
+    cursor: datetime | None = None
+    cursor_cap: datetime | None = None
+    counters: RunCounters = field(default_factory=RunCounters)
+    unknown_fields: set[str] = field(default_factory=set)
+    rejections: list[Rejected] = field(default_factory=list)
+    _pending: dict[str, SippetRecord] = field(default_factory=dict)
+    _pending_rejected: list[Rejected] = field(default_factory=list)
+    _pending_pages: int = 0
+
+    @property
+    def pending_pages(self) -> int:
+        return self._pending_pages
+
+    @property
+    def pending_rows(self) -> int:
+        return len(self._pending)
+
+    @property
+    def has_pending_rejections(self) -> bool:
+        return bool(self._pending_rejected)
+
+    def add_page(self, results: Any, context: str) -> None:
+        """Validate one page and buffer its records (newest version of an id wins)."""
+        crash_point("after_page_fetched")
+        page = validate_page(self.spec.model, results, context=f"{self.spec.name}: {context}")
+        self.counters.pages += 1
+        self.counters.rows_fetched += len(results)
+        self._pending_pages += 1
+        for record in page.records:
+            self._pending[record.id] = record
+        self._pending_rejected.extend(page.rejected)
+        new_fields = page.unknown_fields - self.unknown_fields
+        if new_fields:
+            log.warning("%s: API sent unknown fields %s (kept out of the warehouse)",
+                        self.spec.name, sorted(new_fields))
+            self.unknown_fields |= new_fields
+
+    def flush(self, *, snapshot: bool = False) -> None:
+        """Commit the buffered batch, its quarantine entries, cursor and ledger atomically."""
+        records = list(self._pending.values())
+        batch, unencodable = self._to_arrow(records)
+        self._pending_rejected.extend(unencodable)
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self._write(batch, records, snapshot)
+            crash_point("before_commit")
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        crash_point("after_commit")
+        self.rejections.extend(self._pending_rejected)
+        self._pending, self._pending_rejected, self._pending_pages = {}, [], 0
+
+    def _to_arrow(self, records: list[SippetRecord]) -> tuple[Any, list[Rejected]]:
+        try:
+            return records_to_arrow(self.spec.model, records), []
+        except (UnicodeError, ValueError, TypeError):
+            # Rare: text Arrow cannot encode (a lone surrogate). Find and quarantine it.
+            good, bad = [], []
+            for record in records:
+                try:
+                    records_to_arrow(self.spec.model, [record])
+                    good.append(record)
+                except (UnicodeError, ValueError, TypeError) as exc:
+                    raw = record.model_dump(by_alias=True, mode="json", fallback=str)
+                    bad.append(reject(raw, f"text cannot be stored: {exc}", self.spec.name))
+                    del self._pending[record.id]
+            return records_to_arrow(self.spec.model, good), bad
+
+    def _write(self, batch: Any, records: list[SippetRecord], snapshot: bool) -> None:
+        now = datetime.now(UTC)
+        loader.stage(self.con, batch)
+        try:
+            counts = self._load(records, now, snapshot)
+            state.release_quarantined(self.con, self.spec.name)
+        finally:
+            loader.unstage(self.con)
+        if self._pending_rejected:
+            rows = [state.QuarantineRow(r.record_id, r.field, r.reason, r.raw_json)
+                    for r in self._pending_rejected]
+            state.quarantine(self.con, self.spec.name, rows, now)
+        self.counters.rows_inserted += counts.inserted
+        self.counters.rows_updated += counts.updated
+        self.counters.rows_deleted += counts.deleted
+        self.counters.rows_quarantined += len(self._pending_rejected)
+        self._advance_cursor(records)
+        if self.move_cursor and self.cursor is not None:
+            state.set_cursor(self.con, self.spec.name, _iso(self.cursor))
+        state.update_run(self.con, self.run_id, self.spec.name, self.counters.as_dict(),
+                         cursor_after=_iso(self.cursor) if self.cursor else None)
+
+    def _load(self, records: list[SippetRecord], now: datetime, snapshot: bool
+              ) -> loader.LoadCounts:
+        spec, columns = self.spec, self.spec.columns
+        if spec.mutable:
+            counts = loader.upsert_changed(self.con, spec.table, columns, synced_at=now)
+            if snapshot:
+                counts.deleted = loader.delete_missing(self.con, spec.table)
+            return counts
+        first_seen = self.started_at if spec.kind is StreamKind.NEW_IDS else None
+        time_column = spec.cursor_column
+        time_range = _time_range(records, time_column) if time_column else None
+        return loader.insert_new(self.con, spec.table, columns, synced_at=now,
+                                 time_column=time_column, time_range=time_range,
+                                 first_seen_at=first_seen)
+
+    def _advance_cursor(self, records: list[SippetRecord]) -> None:
+        column = self.spec.cursor_column
+        if column is None or not records:
+            return
+        newest = max(getattr(r, column) for r in records)
+        if self.cursor_cap is not None:
+            # A record from the future must never push the cursor past the sync's bound.
+            newest = min(newest, self.cursor_cap)
+        if self.cursor is None or newest > self.cursor:
+            self.cursor = newest
+
+
+def _time_range(records: list[SippetRecord], column: str) -> tuple[datetime, datetime] | None:
+    if not records:
+        return None
+    values = [getattr(r, column) for r in records]
+    return min(values), max(values)
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

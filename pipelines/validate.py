@@ -1,0 +1,97 @@
+"""Page validation: whole pages at once on the fast path, record by record only on failure.
+
+A record that fails validation is never dropped and never blocks its page: it becomes a
+`Rejected` entry (stream, page, id, field, reason, raw JSON) bound for the quarantine table.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from pipelines.models import SippetRecord
+
+_MAX_VALUE_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record that failed validation, with enough context to find and fix it."""
+
+    record_id: str
+    field: str | None
+    reason: str
+    raw_json: str
+
+
+@dataclass
+class ValidatedPage:
+    records: list[SippetRecord]
+    rejected: list[Rejected] = field(default_factory=list)
+    unknown_fields: set[str] = field(default_factory=set)
+
+
+@cache
+def _page_adapter(model: type[SippetRecord]) -> TypeAdapter[list[SippetRecord]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def validate_page(model: type[SippetRecord], results: Any, *, context: str) -> ValidatedPage:
+    """Validate one page of raw results; `context` ("stream calls, page 3") goes in reasons."""
+    if not isinstance(results, list):
+        raise TypeError(f"{context}: expected a list of records, got {type(results).__name__}")
+    try:
+        records = _page_adapter(model).validate_python(results)
+        page = ValidatedPage(records)
+    except ValidationError:
+        page = _validate_each(model, results, context)
+    page.unknown_fields = _unknown_fields(page.records[:1])
+    return page
+
+
+def _validate_each(model: type[SippetRecord], results: list[Any], context: str) -> ValidatedPage:
+    page = ValidatedPage([])
+    for raw in results:
+        try:
+            page.records.append(model.model_validate(raw))
+        except ValidationError as exc:
+            page.rejected.append(reject(raw, exc, context))
+    return page
+
+
+def reject(raw: Any, exc: ValidationError | str, context: str) -> Rejected:
+    """Describe why `raw` was refused: its id, the first failing field and value."""
+    record_id = _record_id(raw)
+    if isinstance(exc, str):
+        return Rejected(record_id, None, f"{context}: record {record_id}: {exc}", to_json(raw))
+    error = exc.errors()[0]
+    field_name = ".".join(str(part) for part in error["loc"]) or None
+    value = _truncate(repr(error.get("input")))
+    reason = f"{context}: record {record_id}: field {field_name}: {error['msg']} (value: {value})"
+    if len(exc.errors()) > 1:
+        reason += f" [+{len(exc.errors()) - 1} more errors]"
+    return Rejected(record_id, field_name, reason, to_json(raw))
+
+
+def _record_id(raw: Any) -> str:
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"]:
+        return raw["id"]
+    return "?"
+
+
+def _truncate(text: str) -> str:
+    return text if len(text) <= _MAX_VALUE_CHARS else text[: _MAX_VALUE_CHARS - 3] + "..."
+
+
+def to_json(raw: Any) -> str:
+    """JSON text of a raw record for the quarantine table (NaN and bad unicode kept readable)."""
+    return json.dumps(raw, default=str, allow_nan=True, ensure_ascii=True)
+
+
+def _unknown_fields(sample: list[SippetRecord]) -> set[str]:
+    # Every record of a page answers the same field selection, so one record is enough.
+    return set(sample[0].model_extra or {}) if sample else set()

@@ -1,0 +1,104 @@
+"""Bulk loads of one staged batch (an Arrow table) into a raw table.
+
+The caller owns the transaction. Table and column names come only from the stream registry
+(our own allowlist), never from API data; values always travel as parameters or Arrow data.
+Every function expects the batch already deduplicated by id (newest version kept): DuckDB
+2.0.1 silently keeps the *first* row when one upsert statement sees a key twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+STAGED = "_sippet_staged_batch"
+
+
+@dataclass
+class LoadCounts:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+    def add(self, other: LoadCounts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.deleted += other.deleted
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> int:
+    row = con.execute(sql, params).fetchone()
+    return int(row[0]) if row else 0
+
+
+def stage(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> None:
+    """Expose `batch` to SQL as the staged relation (zero-copy Arrow scan)."""
+    con.register(STAGED, batch)
+
+
+def unstage(con: duckdb.DuckDBPyConnection) -> None:
+    con.unregister(STAGED)
+
+
+def insert_new(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Sequence[str],
+    *,
+    synced_at: datetime,
+    time_column: str | None = None,
+    time_range: tuple[datetime, datetime] | None = None,
+    first_seen_at: datetime | None = None,
+) -> LoadCounts:
+    """Insert staged rows whose id the table does not hold yet (immutable streams).
+
+    With a time column the existence probe only scans the batch's time range: ids never
+    change time, and DuckDB's zone maps skip the rest of a table loaded in time order.
+    """
+    cols = ", ".join(f"s.{c}" for c in columns)
+    extra, params = _extra_columns(synced_at, first_seen_at)
+    probe = f"SELECT id FROM {table}"
+    probe_params: list[object] = []
+    if time_column and time_range:
+        probe += f" WHERE {time_column} BETWEEN ? AND ?"
+        probe_params = list(time_range)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}{extra['names']}) "
+        f"SELECT {cols}{extra['values']} FROM {STAGED} s ANTI JOIN ({probe}) t ON t.id = s.id"
+    )
+    return LoadCounts(inserted=_count(con, sql, [*params, *probe_params]))
+
+
+def _extra_columns(synced_at: datetime, first_seen_at: datetime | None) -> tuple[dict, list]:
+    names, values, params = ", _synced_at", ", ?", [synced_at]
+    if first_seen_at is not None:
+        names, values = names + ", _first_seen_at", values + ", ?"
+        params.append(first_seen_at)
+    return {"names": names, "values": values}, params
+
+
+def upsert_changed(
+    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], *, synced_at: datetime
+) -> LoadCounts:
+    """Update rows whose values changed, insert new ones; unchanged rows are not touched."""
+    value_cols = [c for c in columns if c != "id"]
+    assignments = ", ".join(f"{c} = s.{c}" for c in value_cols)
+    changed = " OR ".join(f"t.{c} IS DISTINCT FROM s.{c}" for c in value_cols)
+    updated = _count(
+        con,
+        f"UPDATE {table} t SET {assignments}, _synced_at = ? FROM {STAGED} s "
+        f"WHERE t.id = s.id AND ({changed})",
+        [synced_at],
+    )
+    counts = insert_new(con, table, columns, synced_at=synced_at)
+    counts.updated = updated
+    return counts
+
+
+def delete_missing(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Delete rows absent from the staged batch (snapshot tables, after a complete walk)."""
+    return _count(con, f"DELETE FROM {table} WHERE id NOT IN (SELECT id FROM {STAGED})")

@@ -1,0 +1,149 @@
+"""Sync state (cursors), the run ledger and the quarantine table.
+
+The sync writes these inside the same transaction as the rows they describe; the functions
+here never open or commit transactions themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from warehouse.loader import STAGED
+
+RUN_COUNTERS = (
+    "pages",
+    "requests",
+    "retries",
+    "rows_fetched",
+    "rows_inserted",
+    "rows_updated",
+    "rows_deleted",
+    "rows_quarantined",
+)
+
+
+@dataclass(frozen=True)
+class QuarantineRow:
+    record_id: str
+    field: str | None
+    reason: str
+    raw_json: str
+
+
+def get_cursor(con: duckdb.DuckDBPyConnection, stream: str) -> str | None:
+    row = con.execute(
+        "SELECT cursor_value FROM sippet._sync_state WHERE stream = ?", [stream]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def set_cursor(con: duckdb.DuckDBPyConnection, stream: str, value: str | None) -> None:
+    con.execute(
+        "INSERT INTO sippet._sync_state VALUES (?, ?, now()) ON CONFLICT (stream) "
+        "DO UPDATE SET cursor_value = excluded.cursor_value, updated_at = excluded.updated_at",
+        [stream, value],
+    )
+
+
+def mark_interrupted_runs(con: duckdb.DuckDBPyConnection) -> int:
+    """Runs still 'running' belong to a process that died (one writer per file)."""
+    row = con.execute(
+        "UPDATE sippet._sync_runs SET status = 'interrupted' WHERE status = 'running'"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def start_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    stream: str,
+    mode: str,
+    started_at: datetime,
+    cursor_before: str | None,
+) -> None:
+    con.execute(
+        "INSERT INTO sippet._sync_runs (run_id, stream, mode, started_at, status, cursor_before)"
+        " VALUES (?, ?, ?, ?, 'running', ?)",
+        [run_id, stream, mode, started_at, cursor_before],
+    )
+
+
+def update_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    stream: str,
+    counters: dict[str, int],
+    *,
+    cursor_after: str | None = None,
+    status: str | None = None,
+    ended_at: datetime | None = None,
+    error: str | None = None,
+) -> None:
+    """Write the run's counters (absolute values) and, when given, its outcome."""
+    sets = [f"{name} = ?" for name in RUN_COUNTERS]
+    params: list[Any] = [counters.get(name, 0) for name in RUN_COUNTERS]
+    for column, value in (
+        ("cursor_after", cursor_after),
+        ("status", status),
+        ("ended_at", ended_at),
+        ("error", error),
+    ):
+        if value is not None:
+            sets.append(f"{column} = ?")
+            params.append(value)
+    con.execute(
+        f"UPDATE sippet._sync_runs SET {', '.join(sets)} WHERE run_id = ? AND stream = ?",
+        [*params, run_id, stream],
+    )
+
+
+def quarantine(
+    con: duckdb.DuckDBPyConnection, stream: str, rows: Sequence[QuarantineRow], now: datetime
+) -> None:
+    """Record (or refresh) refused records; the newest reason and raw JSON win."""
+    latest = {row.record_id: row for row in rows}
+    con.executemany(
+        "INSERT INTO sippet._quarantine VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (stream, record_id) DO UPDATE SET field = excluded.field, "
+        "reason = excluded.reason, raw_json = excluded.raw_json, "
+        "last_seen_at = excluded.last_seen_at",
+        [
+            [stream, r.record_id, r.field, r.reason, r.raw_json, now, now]
+            for r in latest.values()
+        ],
+    )
+
+
+def release_quarantined(con: duckdb.DuckDBPyConnection, stream: str) -> int:
+    """Records of the staged batch that validated now leave quarantine."""
+    row = con.execute(
+        "DELETE FROM sippet._quarantine WHERE stream = ? "
+        f"AND record_id IN (SELECT id FROM {STAGED})",
+        [stream],
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def has_quarantine(con: duckdb.DuckDBPyConnection, stream: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM sippet._quarantine WHERE stream = ?", [stream]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def non_final_ids(
+    con: duckdb.DuckDBPyConnection, table: str, final_statuses: Iterable[str]
+) -> list[str]:
+    """Ids of rows still in a non-final status (they must be re-read whatever their age)."""
+    finals = list(final_statuses)
+    marks = ", ".join("?" for _ in finals)
+    rows = con.execute(
+        f"SELECT id FROM {table} WHERE status IS NULL OR status NOT IN ({marks}) ORDER BY id",
+        finals,
+    ).fetchall()
+    return [row[0] for row in rows]

@@ -4,8 +4,6 @@ Every check opens the warehouse, so every check runs in the DuckDB pool too (Duc
 readers while another process writes).
 """
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 
 import dagster as dg

@@ -4,8 +4,6 @@ Each asset runs the incremental sync of its stream and reports what the sync did
 engine owns pagination, cursors and transactions; nothing here knows about them.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 import duckdb
 
@@ -14,6 +12,8 @@ from pipelines.streams import STREAMS, StreamSpec
 from pipelines.sync import StreamResult, sync
 
 RAW_GROUP = "sippet_raw"
+#: Backstop for a writer outside Dagster (CLI sync, notebook); runs are serialized by the pool.
+LOCK_WAIT = 60.0
 
 #: Bookkeeping columns the sync adds to raw tables (not API fields).
 _SYNC_COLUMNS = {
@@ -64,6 +64,7 @@ def result_metadata(result: StreamResult) -> dict[str, object]:
         "cursor_before": str(result.cursor_before),
         "cursor_after": str(result.cursor_after),
         "duration_seconds": dg.MetadataValue.float(float(result.duration_seconds or 0.0)),
+        "warnings": "\n".join(result.warnings) or "none",
     }
 
 
@@ -88,7 +89,7 @@ def build_raw_asset(spec: StreamSpec) -> dg.AssetsDefinition:
     )
     def _raw(sippet: SippetResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
         target = warehouse.resolved_target()
-        (result,) = sync(sippet.settings(target), target, [spec.name])
+        (result,) = sync(sippet.settings(target), target, [spec.name], wait_seconds=LOCK_WAIT)
         if not result.ok:
             raise stream_failure(result)
         with warehouse.connect() as con:

@@ -5,8 +5,6 @@ Nothing here reads the environment at import time; unset fields fall back to
 `SippetSettings` (env `SIPPET_*`, `.env`), resolved when a run starts.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 

@@ -6,8 +6,6 @@ freshness checks allow two intervals. Schedules start stopped: turn them on in t
 (Automation) or with `dagster schedule start`.
 """
 
-from __future__ import annotations
-
 from datetime import timedelta
 
 import dagster as dg
@@ -30,7 +28,7 @@ def _reconcile_checks(streams: list[str]) -> dg.AssetSelection:
     )
 
 
-def build_jobs(reconciled_streams: list[str]) -> list[dg.UnresolvedAssetJobDefinition]:
+def build_jobs(reconciled_streams: list[str]) -> list:
     """The incremental job (all assets + warehouse-only checks) and the reconciliation job."""
     incremental = dg.define_asset_job(
         "sippet_incremental",
@@ -48,7 +46,7 @@ def build_jobs(reconciled_streams: list[str]) -> list[dg.UnresolvedAssetJobDefin
     return [incremental, reconciliation]
 
 
-def build_schedules(jobs: list[dg.UnresolvedAssetJobDefinition]) -> list[dg.ScheduleDefinition]:
+def build_schedules(jobs: list) -> list[dg.ScheduleDefinition]:
     incremental, reconciliation = jobs
     return [
         dg.ScheduleDefinition(

@@ -1,0 +1,33 @@
+"""The sippet-warehouse code location: `dagster dev` from the repo root finds `defs` here
+(pyproject.toml `[tool.dagster] module_name = "assets.definitions"`)."""
+
+import dagster as dg
+
+from assets.analytics import build_analytics_assets
+from assets.backfill import build_backfill_job
+from assets.checks import build_checks
+from assets.raw import RAW_ASSETS
+from assets.resources import SippetResource, WarehouseResource
+from assets.schedules import build_jobs, build_schedules
+from pipelines.verify import RECONCILED_STREAMS
+
+
+def build_definitions(
+    sippet: SippetResource | None = None, warehouse: WarehouseResource | None = None
+) -> dg.Definitions:
+    """All assets, checks, jobs and schedules, with the given (or the default) resources."""
+    jobs = build_jobs(list(RECONCILED_STREAMS))
+    return dg.Definitions(
+        assets=[*RAW_ASSETS, *build_analytics_assets()],
+        asset_checks=build_checks(),
+        jobs=[*jobs, build_backfill_job()],
+        schedules=build_schedules(jobs),
+        resources={
+            # EnvVar: resolved when a run starts and never displayed in the UI.
+            "sippet": sippet or SippetResource(api_key=dg.EnvVar("SIPPET_API_KEY")),
+            "warehouse": warehouse or WarehouseResource(),
+        },
+    )
+
+
+defs = build_definitions()

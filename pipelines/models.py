@@ -84,7 +84,7 @@ class CallAiAuditEvent(SippetRecord):
     tool_name: str | None = Field(description="Tool invoked (tool events only).")
     tool_call_id: str | None = Field(description="Id pairing a tool call with its result.")
     tool_arguments_raw: str | None = Field(description="Tool arguments as the model wrote them.")
-    tool_arguments: JsonMap | None = Field(description="Parsed tool arguments (JSON, keys as sent).")
+    tool_arguments: JsonMap | None = Field(description="Parsed tool arguments (JSON).")
     tool_output: JsonMap | None = Field(description="Tool output (JSON, keys as sent).")
     error: str | None = Field(description="Error message of a failed tool call.")
     success: StrictBool | None = Field(description="Whether the tool call succeeded.")

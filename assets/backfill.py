@@ -29,8 +29,14 @@ def build_backfill_op(spec: StreamSpec) -> dg.OpDefinition:
         window = context.partition_time_window
         target = warehouse.resolved_target()
         settings = sippet.settings(target)
-        (result,) = sync(settings, target, [spec.name], since=window.start, until=window.end,
-                        wait_seconds=LOCK_WAIT)
+        (result,) = sync(
+            settings,
+            target,
+            [spec.name],
+            since=window.start,
+            until=window.end,
+            wait_seconds=LOCK_WAIT,
+        )
         if not result.ok:
             raise stream_failure(result)
         context.log_event(

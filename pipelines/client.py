@@ -68,14 +68,14 @@ class _Retryable(Exception):
         reason: str,
         *,
         action: str,
-        page: Any,
+        request: Any,
         retry_after: float | None = None,
         malformed: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.action = action
-        self.page = page
+        self.request = request
         self.retry_after = retry_after
         self.malformed = malformed
 
@@ -208,7 +208,7 @@ class SippetClient:
         return self._unwrap(self._decode(content, action, page), action, page)
 
     def _transient(self, reason: str, action: str, page: Any, **extra: Any) -> _Retryable:
-        return _Retryable(redact(reason, self._secrets), action=action, page=page, **extra)
+        return _Retryable(redact(reason, self._secrets), action=action, request=page, **extra)
 
     def _raise_for_status(self, response: httpx.Response, action: str, page: Any) -> None:
         status = response.status_code
@@ -221,14 +221,14 @@ class SippetClient:
                 f"{action}: HTTP {status} redirect to host {host!r} not followed (the API key "
                 "must never be sent elsewhere); check SIPPET_BASE_URL",
                 action=action,
-                page=page,
+                request=page,
             )
         if status in (401, 403):
             raise AuthenticationError(
                 f"{action}: HTTP {status}: the API refused the key; check SIPPET_API_KEY "
                 "(a secret sk_ key, not expired, not a publishable key)",
                 action=action,
-                page=page,
+                request=page,
             )
         if status in RETRYABLE_STATUSES or status >= 500:
             retry_after = self._retry_after(response, action, page)
@@ -238,7 +238,7 @@ class SippetClient:
         raise SippetError(
             f"{action}: HTTP {status} from the API: {self._excerpt(response.content)}",
             action=action,
-            page=page,
+            request=page,
         )
 
     def _retry_after(self, response: httpx.Response, action: str, page: Any) -> float | None:
@@ -251,7 +251,7 @@ class SippetClient:
                 f"more than SIPPET_MAX_RETRY_AFTER_SECONDS={limit:g}; not waiting",
                 action=action,
                 attempts=self._retrying.statistics.get("attempt_number", 1),
-                page=page,
+                request=page,
             )
         return seconds
 
@@ -272,12 +272,14 @@ class SippetClient:
         if not isinstance(envelope, dict) or not isinstance(envelope.get("success"), bool):
             excerpt = self._excerpt(orjson.dumps(envelope))
             raise MalformedResponseError(
-                f"{action}: response is not a Sippet envelope: {excerpt}", action=action, page=page
+                f"{action}: response is not a Sippet envelope: {excerpt}",
+                action=action,
+                request=page,
             )
         if envelope["success"]:
             if "data" not in envelope:
                 raise MalformedResponseError(
-                    f"{action}: success envelope without data", action=action, page=page
+                    f"{action}: success envelope without data", action=action, request=page
                 )
             return envelope["data"]
         errors = [e for e in envelope.get("errors") or [] if isinstance(e, dict)]
@@ -285,8 +287,10 @@ class SippetClient:
         if typed is None and errors and errors[0].get("code") == "internal_error":
             reason = f"server internal_error (errorId {errors[0].get('errorId')})"
             raise self._transient(reason, action, page)
-        error = RpcError.from_error(action, typed or (errors[0] if errors else {}), page=page)
+        error = RpcError.from_error(action, typed or (errors[0] if errors else {}), request=page)
+        # Server text may echo input (vars): keep the key out of the message and args.
         error.message = redact(error.message, self._secrets)
+        error.args = (error.message,)
         raise error
 
     def _excerpt(self, content: bytes) -> str:
@@ -324,14 +328,14 @@ class SippetClient:
         )
         if failure.malformed:
             raise MalformedResponseError(
-                summary, action=failure.action, page=failure.page
+                summary, action=failure.action, request=failure.request
             ) from failure
         raise TransientError(
             summary,
             action=failure.action,
             attempts=attempts,
             elapsed_seconds=spent,
-            page=failure.page,
+            request=failure.request,
         ) from failure
 
 

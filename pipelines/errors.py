@@ -24,12 +24,14 @@ class SippetError(Exception):
         action: str | None = None,
         stream: str | None = None,
         page: Any = None,
+        request: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.action = action
         self.stream = stream
-        self.page = page
+        self.page = page  # page number in the walk, when known
+        self.request = request  # the `page` object sent, when known
 
     def add_context(self, *, stream: str | None = None, page: Any = None) -> Self:
         """Attach the stream/page being synced (keeps values already set); returns self."""
@@ -45,6 +47,8 @@ class SippetError(Exception):
             context.append(f"stream {self.stream}")
         if self.page is not None:
             context.append(f"page {self.page}")
+        if self.request is not None:
+            context.append(f"request {self.request}")
         if not context:
             return self.message
         return f"{self.message} [{', '.join(context)}]"
@@ -75,9 +79,9 @@ class TransientError(SippetError):
         action: str | None = None,
         attempts: int = 0,
         elapsed_seconds: float = 0.0,
-        page: Any = None,
+        request: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(message, action=action, page=page)
+        super().__init__(message, action=action, request=request)
         self.attempts = attempts
         self.elapsed_seconds = elapsed_seconds
 
@@ -116,18 +120,20 @@ class RpcError(SippetError):
         message: str,
         vars: dict[str, Any] | None = None,
         *,
-        page: Any = None,
+        request: dict[str, Any] | None = None,
     ) -> None:
         self.type = type
         self.vars = dict(vars or {})
         self.raw_message = message
         text = f"{action}: {type}: {fill_placeholders(message, self.vars)}"
-        super().__init__(text, action=action, page=page)
+        super().__init__(text, action=action, request=request)
 
     @classmethod
-    def from_error(cls, action: str, error: dict[str, Any], *, page: Any = None) -> RpcError:
+    def from_error(
+        cls, action: str, error: dict[str, Any], *, request: dict[str, Any] | None = None
+    ) -> RpcError:
         """Build from one envelope error, reading `type` and falling back to `code`."""
         kind = error.get("type") or error.get("code") or "unknown_error"
         message = error.get("message") or error.get("shortMessage") or "(no message)"
         variables = error.get("vars") if isinstance(error.get("vars"), dict) else None
-        return cls(action, str(kind), str(message), variables, page=page)
+        return cls(action, str(kind), str(message), variables, request=request)

@@ -1,0 +1,107 @@
+"""Compare a synced warehouse with the simulator's ground truth, row by row, column by column."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from pipelines.streams import STREAMS, StreamSpec
+
+RESOURCE_OF_STREAM = {
+    "calls": "Call",
+    "call_transcripts": "CallTranscript",
+    "call_ai_audit_events": "CallAiAuditEvent",
+    "operator_status_events": "OperatorStatusEvent",
+    "operator_statuses": "OperatorStatus",
+}
+
+
+def _normalize(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    if isinstance(value, str) and len(value) >= 20 and value[4] == "-" and value.endswith("Z"):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+        except ValueError:
+            return value
+    return value
+
+
+def truth_rows(simulator: Any, spec: StreamSpec) -> dict[str, dict[str, Any]]:
+    """Ground truth of one stream keyed by id, with snake_case keys and typed values."""
+    rows = {}
+    for record in simulator.ground_truth(RESOURCE_OF_STREAM[spec.name]):
+        rows[record["id"]] = {
+            column: _normalize(record[field])
+            for field, column in zip(spec.fields, spec.columns, strict=True)
+        }
+    return rows
+
+
+def warehouse_rows(con: duckdb.DuckDBPyConnection, spec: StreamSpec) -> dict[str, dict]:
+    relation = con.execute(f"SELECT {', '.join(spec.columns)} FROM {spec.table}")
+    json_columns = {
+        d[0] for d in relation.description if str(d[1]).upper() == "JSON"
+    } | _json_columns(con, spec)
+    rows: dict[str, dict] = {}
+    for values in relation.fetchall():
+        row = dict(zip(spec.columns, values, strict=True))
+        for column in json_columns:
+            if row[column] is not None:
+                row[column] = json.loads(row[column])
+        rows[row["id"]] = {k: _normalize(v) for k, v in row.items()}
+    return rows
+
+
+def _json_columns(con: duckdb.DuckDBPyConnection, spec: StreamSpec) -> set[str]:
+    schema, table = spec.table.split(".")
+    found = con.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? AND data_type = 'JSON'",
+        [schema, table],
+    ).fetchall()
+    return {r[0] for r in found}
+
+
+def duplicate_ids(con: duckdb.DuckDBPyConnection, spec: StreamSpec) -> int:
+    return con.execute(
+        f"SELECT count(*) - count(DISTINCT id) FROM {spec.table}"
+    ).fetchone()[0]
+
+
+def diff_stream(con: duckdb.DuckDBPyConnection, simulator: Any, spec: StreamSpec) -> list[str]:
+    """Human-readable differences (empty when the table equals the ground truth exactly)."""
+    problems = []
+    dupes = duplicate_ids(con, spec)
+    if dupes:
+        problems.append(f"{spec.name}: {dupes} duplicate ids")
+    truth, held = truth_rows(simulator, spec), warehouse_rows(con, spec)
+    missing, extra = truth.keys() - held.keys(), held.keys() - truth.keys()
+    if missing:
+        problems.append(f"{spec.name}: {len(missing)} missing, e.g. {sorted(missing)[:3]}")
+    if extra:
+        problems.append(f"{spec.name}: {len(extra)} unexpected, e.g. {sorted(extra)[:3]}")
+    changed = [i for i in truth.keys() & held.keys() if truth[i] != held[i]]
+    for record_id in changed[:3]:
+        cols = [c for c in spec.columns if truth[record_id][c] != held[record_id][c]]
+        problems.append(
+            f"{spec.name}: {record_id} differs in {cols}: truth "
+            f"{[truth[record_id][c] for c in cols]} warehouse {[held[record_id][c] for c in cols]}"
+        )
+    if len(changed) > 3:
+        problems.append(f"{spec.name}: ... {len(changed)} rows differ in total")
+    return problems
+
+
+def diff_warehouse(target: str, simulator: Any, streams: list[str] | None = None) -> list[str]:
+    con = duckdb.connect(target, read_only=True)
+    try:
+        problems = []
+        for name in streams or list(STREAMS):
+            problems += diff_stream(con, simulator, STREAMS[name])
+        return problems
+    finally:
+        con.close()

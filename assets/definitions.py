@@ -6,9 +6,10 @@ import dagster as dg
 from assets.analytics import build_analytics_assets
 from assets.backfill import build_backfill_job
 from assets.checks import build_checks
-from assets.raw import RAW_ASSETS
+from assets.raw import build_raw_assets
 from assets.resources import SippetResource, WarehouseResource
 from assets.schedules import build_jobs, build_schedules
+from pipelines.streams import STREAMS
 from pipelines.verify import RECONCILED_STREAMS
 
 
@@ -16,9 +17,9 @@ def build_definitions(
     sippet: SippetResource | None = None, warehouse: WarehouseResource | None = None
 ) -> dg.Definitions:
     """All assets, checks, jobs and schedules, with the given (or the default) resources."""
-    jobs = build_jobs(list(RECONCILED_STREAMS))
+    jobs = build_jobs([name for name in RECONCILED_STREAMS if name in STREAMS])
     return dg.Definitions(
-        assets=[*RAW_ASSETS, *build_analytics_assets()],
+        assets=[*build_raw_assets(), *build_analytics_assets()],
         asset_checks=build_checks(),
         jobs=[*jobs, build_backfill_job()],
         schedules=build_schedules(jobs),

@@ -106,4 +106,6 @@ def build_raw_asset(spec: StreamSpec) -> dg.AssetsDefinition:
     return _raw
 
 
-RAW_ASSETS = [build_raw_asset(spec) for spec in STREAMS.values()]
+def build_raw_assets() -> list[dg.AssetsDefinition]:
+    """One asset per registered stream, in sync order."""
+    return [build_raw_asset(spec) for spec in STREAMS.values()]

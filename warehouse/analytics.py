@@ -33,7 +33,7 @@ SCHEMA = "analytics"
 _PRICE_FILES_VARIABLE = "sippet_model_price_files"
 
 _HEADER_LINE = re.compile(r"^--\s*(description|grain|column\s+(\w+))\s*:\s*(.+?)\s*$")
-_REFERENCE = re.compile(r"\banalytics\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
+_REFERENCE = re.compile(r"\b((?:analytics|sippet)\.[a-z_][a-z0-9_]*)\b", re.IGNORECASE)
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
@@ -43,7 +43,11 @@ class ModelError(Exception):
 
 @dataclass(frozen=True)
 class ModelFile:
-    """One analytics model: table `analytics.<name>`, built from the SQL file at `path`."""
+    """One analytics model: table `analytics.<name>`, built from the SQL file at `path`.
+
+    `depends_on` lists the qualified tables the SQL reads: `analytics.<model>` (other models,
+    built first) and `sippet.<table>` (raw tables), sorted.
+    """
 
     name: str
     path: Path
@@ -71,7 +75,7 @@ def list_models() -> list[ModelFile]:
     """Every model in `MODELS_DIR`, topologically sorted (dependencies first, ties by name)."""
     models = {path.stem: _read_model(path) for path in sorted(MODELS_DIR.glob("*.sql"))}
     for model in models.values():
-        unknown = set(model.depends_on) - models.keys()
+        unknown = set(_model_deps(model)) - models.keys()
         if unknown:
             raise ModelError(f"{model.path.name} references unknown models: {sorted(unknown)}")
     return _topological(models)
@@ -142,7 +146,8 @@ def _read_model(path: Path) -> ModelFile:
             columns[match.group(2)] = match.group(3)
         elif match:
             header[match.group(1)] = match.group(3)
-    refs = {ref.lower() for ref in _REFERENCE.findall(_COMMENTS.sub(" ", sql))} - {name}
+    refs = {ref.lower() for ref in _REFERENCE.findall(_COMMENTS.sub(" ", sql))}
+    refs.discard(f"{SCHEMA}.{name}")
     return ModelFile(
         name=name,
         path=path,
@@ -158,13 +163,18 @@ def _topological(models: dict[str, ModelFile]) -> list[ModelFile]:
     done: set[str] = set()
     pending = dict(sorted(models.items()))
     while pending:
-        ready = [n for n, m in pending.items() if set(m.depends_on) <= done]
+        ready = [n for n, m in pending.items() if set(_model_deps(m)) <= done]
         if not ready:
             raise ModelError(f"dependency cycle among models: {sorted(pending)}")
         for name in ready:
             ordered.append(pending.pop(name))
             done.add(name)
     return ordered
+
+
+def _model_deps(model: ModelFile) -> list[str]:
+    prefix = f"{SCHEMA}."
+    return [d.removeprefix(prefix) for d in model.depends_on if d.startswith(prefix)]
 
 
 def _build(con: duckdb.DuckDBPyConnection, model: ModelFile) -> BuiltModel:
@@ -201,7 +211,8 @@ def _comment(con: duckdb.DuckDBPyConnection, model: ModelFile) -> None:
             f"documented but missing {stale}"
         )
     table = f"{SCHEMA}.{model.name}"
-    con.execute(f"COMMENT ON TABLE {table} IS {_literal(model.description + ' Grain: ' + model.grain)}")
+    summary = f"{model.description} Grain: {model.grain}"
+    con.execute(f"COMMENT ON TABLE {table} IS {_literal(summary)}")
     for column in actual:
         con.execute(f"COMMENT ON COLUMN {table}.{column} IS {_literal(model.columns[column])}")
 

@@ -59,7 +59,7 @@ class RawDataset:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def make_dataset(seed: int = 5, calls: int = 48) -> RawDataset:
+def make_dataset(seed: int = 5, calls: int = 80) -> RawDataset:
     """Calls over three UTC days with transcripts, AI events and operator status events."""
     rnd = random.Random(seed)
     ds = RawDataset()

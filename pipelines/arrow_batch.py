@@ -12,7 +12,8 @@ import orjson
 import pyarrow as pa
 from pydantic import AwareDatetime
 
-from pipelines.models import SippetRecord
+from pipelines.models import SippetRecord, api_fields
+from pipelines.validate import json_fields
 
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -45,23 +46,30 @@ def _arrow_type(annotation: Any) -> pa.DataType:
     return pa.string()  # dicts / lists / unions of them: JSON text
 
 
-@cache
-def _json_columns(model: type[SippetRecord]) -> frozenset[str]:
-    return frozenset(
-        name
-        for name, info in model.model_fields.items()
-        if _arrow_type(info.annotation) == pa.string() and "dict" in str(info.annotation)
-    )
+class NotJsonContainer(TypeError):
+    """A map field (tokenUsage, payload, ...) held something other than an object or array."""
 
 
-def records_to_arrow(model: type[SippetRecord], records: list[SippetRecord]) -> pa.Table:
-    """Columnar copy of `records`; raises `pa.ArrowException`/`UnicodeError` on unencodable text."""
+def records_to_arrow(model: type[SippetRecord], records: list[dict[str, Any]]) -> pa.Table:
+    """Columnar copy of validated records (dicts keyed by API field name).
+
+    Raises `NotJsonContainer` for a map field that is not an object/array, and
+    `pa.ArrowException`/`UnicodeError` for text Arrow cannot encode (lone surrogates).
+    """
     schema = arrow_schema(model)
-    json_columns = _json_columns(model)
+    maps = json_fields(model)
     arrays = []
-    for fld in schema:
-        values = [getattr(record, fld.name) for record in records]
-        if fld.name in json_columns:
-            values = [None if v is None else orjson.dumps(v).decode() for v in values]
+    for fld, alias in zip(schema, api_fields(model), strict=True):
+        values = [record[alias] for record in records]
+        if fld.name in maps:
+            values = [_json_text(alias, v) for v in values]
         arrays.append(pa.array(values, type=fld.type))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _json_text(alias: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if type(value) not in (dict, list):
+        raise NotJsonContainer(f"field {alias}: expected a JSON object or array, got {value!r:.80}")
+    return orjson.dumps(value).decode()

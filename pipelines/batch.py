@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from pipelines.arrow_batch import records_to_arrow
-from pipelines.models import SippetRecord
 from pipelines.streams import StreamKind, StreamSpec
 from pipelines.validate import Rejected, reject, validate_page
 from warehouse import loader, state
@@ -54,7 +54,7 @@ class StreamRun:
     counters: RunCounters = field(default_factory=RunCounters)
     unknown_fields: set[str] = field(default_factory=set)
     rejections: list[Rejected] = field(default_factory=list)
-    _pending: dict[str, SippetRecord] = field(default_factory=dict)
+    _pending: dict[str, dict[str, Any]] = field(default_factory=dict)
     _pending_rejected: list[Rejected] = field(default_factory=list)
     _pending_pages: int = 0
 
@@ -78,7 +78,7 @@ class StreamRun:
         self.counters.rows_fetched += len(results)
         self._pending_pages += 1
         for record in page.records:
-            self._pending[record.id] = record
+            self._pending[record["id"]] = record
         self._pending_rejected.extend(page.rejected)
         new_fields = page.unknown_fields - self.unknown_fields
         if new_fields:
@@ -103,23 +103,24 @@ class StreamRun:
         self.rejections.extend(self._pending_rejected)
         self._pending, self._pending_rejected, self._pending_pages = {}, [], 0
 
-    def _to_arrow(self, records: list[SippetRecord]) -> tuple[Any, list[Rejected]]:
+    def _to_arrow(self, records: list[dict[str, Any]]) -> tuple[Any, list[Rejected]]:
         try:
             return records_to_arrow(self.spec.model, records), []
-        except (UnicodeError, ValueError, TypeError):
-            # Rare: text Arrow cannot encode (a lone surrogate). Find and quarantine it.
+        except (UnicodeError, ValueError, TypeError, pa.ArrowException):
+            # Rare: a map field that is not a map, or text Arrow cannot encode (a lone
+            # surrogate). Find the records at fault and quarantine them; load the rest.
             good, bad = [], []
             for record in records:
                 try:
                     records_to_arrow(self.spec.model, [record])
                     good.append(record)
-                except (UnicodeError, ValueError, TypeError) as exc:
-                    raw = record.model_dump(by_alias=True, mode="json", fallback=str)
-                    bad.append(reject(raw, f"text cannot be stored: {exc}", self.spec.name))
-                    del self._pending[record.id]
+                except (UnicodeError, ValueError, TypeError, pa.ArrowException) as exc:
+                    bad.append(reject(record, f"cannot be stored: {exc}", self.spec.name))
+                    del self._pending[record["id"]]
+            records[:] = good
             return records_to_arrow(self.spec.model, good), bad
 
-    def _write(self, batch: Any, records: list[SippetRecord], snapshot: bool) -> None:
+    def _write(self, batch: Any, records: list[dict[str, Any]], snapshot: bool) -> None:
         now = datetime.now(UTC)
         loader.stage(self.con, batch)
         try:
@@ -141,7 +142,7 @@ class StreamRun:
         state.update_run(self.con, self.run_id, self.spec.name, self.counters.as_dict(),
                          cursor_after=_iso(self.cursor) if self.cursor else None)
 
-    def _load(self, records: list[SippetRecord], now: datetime, snapshot: bool
+    def _load(self, records: list[dict[str, Any]], now: datetime, snapshot: bool
               ) -> loader.LoadCounts:
         spec, columns = self.spec, self.spec.columns
         if spec.mutable:
@@ -151,16 +152,16 @@ class StreamRun:
             return counts
         first_seen = self.started_at if spec.kind is StreamKind.NEW_IDS else None
         time_column = spec.cursor_column
-        time_range = _time_range(records, time_column) if time_column else None
+        time_range = _time_range(records, spec.cursor_field) if spec.cursor_field else None
         return loader.insert_new(self.con, spec.table, columns, synced_at=now,
                                  time_column=time_column, time_range=time_range,
                                  first_seen_at=first_seen)
 
-    def _advance_cursor(self, records: list[SippetRecord]) -> None:
-        column = self.spec.cursor_column
-        if column is None or not records:
+    def _advance_cursor(self, records: list[dict[str, Any]]) -> None:
+        field_name = self.spec.cursor_field
+        if field_name is None or not records:
             return
-        newest = max(getattr(r, column) for r in records)
+        newest = max(r[field_name] for r in records)
         if self.cursor_cap is not None:
             # A record from the future must never push the cursor past the sync's bound.
             newest = min(newest, self.cursor_cap)
@@ -168,10 +169,11 @@ class StreamRun:
             self.cursor = newest
 
 
-def _time_range(records: list[SippetRecord], column: str) -> tuple[datetime, datetime] | None:
+def _time_range(records: list[dict[str, Any]], field_name: str
+                ) -> tuple[datetime, datetime] | None:
     if not records:
         return None
-    values = [getattr(r, column) for r in records]
+    values = [r[field_name] for r in records]
     return min(values), max(values)
 
 

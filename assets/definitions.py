@@ -23,6 +23,9 @@ def build_definitions(
         asset_checks=build_checks(),
         jobs=[*jobs, build_backfill_job()],
         schedules=build_schedules(jobs),
+        # Warehouse steps are serialized by the DuckDB pool anyway: a process per step would
+        # only add start-up time.
+        executor=dg.in_process_executor,
         resources={
             # EnvVar: resolved when a run starts and never displayed in the UI.
             "sippet": sippet or SippetResource(api_key=dg.EnvVar("SIPPET_API_KEY")),

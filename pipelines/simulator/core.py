@@ -1,0 +1,162 @@
+"""The Simulator: dataset + clock + faults + request log, thread-safe."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from .config import RATE_NAMES, FaultConfig, SimulatorConfig
+from .engine import Matcher
+from .events import AuditEvents
+from .operators import OperatorStatuses, OperatorStatusEvents
+from .resources import CallRefs, Calls, Resource, Transcripts
+from .store import Store
+from .util import US, from_us, stable_hash, to_us, uuid4_ints, uuid_str
+
+RESOURCES = ("Call", "CallTranscript", "CallAiAuditEvent", "OperatorStatusEvent",
+             "OperatorStatus")
+LOG_CAP = 200_000
+
+
+class Simulator:
+    """A deterministic, time-moving Sippet dataset. All public methods are thread-safe."""
+
+    def __init__(self, config: SimulatorConfig | None = None, **overrides: Any) -> None:
+        if config is None:
+            config = SimulatorConfig(**overrides)
+        elif overrides:
+            config = config.model_copy(update=overrides)
+        self.config = config
+        self.lock = threading.RLock()
+        start_us = to_us(config.resolved_start())
+        self._clock_us = start_us
+        self._live_offset_us = start_us - int(time.time() * US) if config.live else 0
+        self.store = Store(config.seed, config.scale, config.days, start_us)
+        self.store.call_refs = CallRefs(self.store)
+        events = OperatorStatusEvents(self.store)
+        self.resources: dict[str, Resource] = {
+            "Call": Calls(self.store), "CallTranscript": Transcripts(self.store),
+            "CallAiAuditEvent": AuditEvents(self.store), "OperatorStatusEvent": events,
+            "OperatorStatus": OperatorStatuses(self.store, events)}
+        self.matcher = Matcher()
+        self._faults = config.faults.model_copy()
+        self.request_log: list[dict[str, Any]] = []
+        self.stats: dict[str, Any] = _empty_stats()
+        self.request_counter = 0
+        self.user = {"id": uuid_str(*uuid4_ints(stable_hash(config.seed, "me") << 64)),
+                     "fullName": "Warehouse Sync (simulator)",
+                     "email": "warehouse-sync@sippet.example", "sipUsername": None}
+        self.store.ensure(self.now_us)
+
+    # ---- clock ----------------------------------------------------------------------
+    @property
+    def now_us(self) -> int:
+        with self.lock:
+            if self.config.live:
+                # whole seconds so repeated page reads share the cached match
+                now = (int(time.time() * US) + self._live_offset_us) // US * US
+            else:
+                now = self._clock_us
+            self.store.ensure(now)
+            return now
+
+    @property
+    def now(self) -> datetime:
+        return from_us(self.now_us)
+
+    def advance(self, minutes: float = 0, *, seconds: float = 0, hours: float = 0) -> datetime:
+        delta = int(((hours * 60 + minutes) * 60 + seconds) * US)
+        if delta < 0:
+            raise ValueError("the clock only moves forward")
+        with self.lock:
+            self._clock_us += delta
+            self._live_offset_us += delta
+            return self.now
+
+    def advance_to(self, dt: datetime) -> datetime:
+        with self.lock:
+            return self.advance(seconds=(to_us(dt) - self.now_us) / US)
+
+    # ---- faults ---------------------------------------------------------------------
+    @property
+    def faults(self) -> FaultConfig:
+        return self._faults
+
+    def set_faults(self, **rates: float) -> FaultConfig:
+        """Change some fault rates/parameters; `set_faults()` with `reset=True` clears all."""
+        with self.lock:
+            base = FaultConfig() if rates.pop("reset", False) else self._faults
+            self._faults = FaultConfig(**{**base.model_dump(), **rates})
+            return self._faults
+
+    def clear_faults(self) -> FaultConfig:
+        return self.set_faults(reset=True)
+
+    # ---- data -----------------------------------------------------------------------
+    def ground_truth(self, resource: str) -> list[dict[str, Any]]:
+        """Every visible record with all fields, serialized as the API would, sorted by id."""
+        res = self.resources[resource]
+        with self.lock:
+            now = self.now_us
+            pos = res.positions(now)
+            rows = res.serialize(res.fields, pos, now)
+        rows.sort(key=lambda r: r["id"])
+        return rows
+
+    def counts(self) -> dict[str, int]:
+        with self.lock:
+            now = self.now_us
+            return {name: len(res.positions(now)) for name, res in self.resources.items()}
+
+    def memory_bytes(self) -> int:
+        return self.store.nbytes()
+
+    # ---- request log ----------------------------------------------------------------
+    def next_request(self) -> int:
+        with self.lock:
+            self.request_counter += 1
+            return self.request_counter
+
+    def log(self, entry: dict[str, Any]) -> None:
+        with self.lock:
+            if len(self.request_log) >= LOG_CAP:
+                del self.request_log[: LOG_CAP // 2]
+            self.request_log.append(entry)
+            s = self.stats
+            action = entry.get("action")
+            s["requests"] += 1
+            s["requests_per_action"][str(action)] += 1
+            s["status_codes"][str(entry["status_code"])] += 1
+            s["bytes_served"] += entry["bytes"]
+            s["rows_served"] += entry["rows"]
+            page = entry.get("page")
+            if isinstance(page, dict):
+                limit = page.get("limit")
+                if isinstance(limit, int) and not isinstance(limit, bool):
+                    s["max_page_limit"] = max(s["max_page_limit"] or 0, limit)
+                if action == "list_calls":
+                    s["list_calls_paged"] = True
+            if entry.get("fault"):
+                s["faults"][entry["fault"]] += 1
+
+    def stats_summary(self) -> dict[str, Any]:
+        with self.lock:
+            s = dict(self.stats)
+            for key in ("requests_per_action", "status_codes", "faults"):
+                s[key] = dict(s[key])
+            s["now"] = self.now.isoformat().replace("+00:00", "Z")
+            s["fault_rates"] = {k: v for k, v in self._faults.model_dump().items()
+                                if k in RATE_NAMES and v}
+            return s
+
+
+def _empty_stats() -> dict[str, Any]:
+    return {"requests": 0, "requests_per_action": Counter(), "status_codes": Counter(),
+            "max_page_limit": None, "list_calls_paged": False, "bytes_served": 0,
+            "rows_served": 0, "faults": Counter()}
+
+
+__all__ = ["RESOURCES", "Simulator"]

@@ -75,6 +75,14 @@ def _read_time_cursor(run: StreamRun, client: SippetClient, plan: ReadPlan,
         _maybe_flush(run, plan)
         progress(run)
     run.flush()
+    for chunk in _chunks(state.quarantined_ids(run.con, run.spec.name)):
+        for page in _paged(run, client, plan, {"id": {"in": chunk}}):
+            run.add_page(page.results, f"re-read of quarantined records, page {page.number}")
+    run.flush()
+
+
+def _chunks(ids: list[str]) -> list[list[str]]:
+    return [ids[i : i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK)]
 
 
 def _read_new_ids(run: StreamRun, client: SippetClient, plan: ReadPlan,
@@ -119,14 +127,14 @@ def _read_time_windows(run: StreamRun, client: SippetClient, plan: ReadPlan,
 
 def _reread_open_rows(run: StreamRun, client: SippetClient, plan: ReadPlan,
                       progress: ProgressHook) -> None:
-    """Re-read every row still in a non-final state, whatever its age."""
+    """Re-read every row still in a non-final state (or quarantined), whatever its age."""
     spec = run.spec
     open_ids = state.non_final_ids(run.con, spec.table, spec.final_statuses)
-    for offset in range(0, len(open_ids), ID_CHUNK):
-        chunk = open_ids[offset : offset + ID_CHUNK]
+    open_ids += state.quarantined_ids(run.con, spec.name)
+    for chunk in _chunks(open_ids):
         results = client.run(spec.action, fields=spec.fields, filter={"id": {"in": chunk}},
                              sort=spec.sort)
-        run.add_page(results, f"re-read of {len(chunk)} open rows")
+        run.add_page(results, f"re-read of {len(chunk)} open or quarantined rows")
         _maybe_flush(run, plan)
         progress(run)
     run.flush()

@@ -129,6 +129,16 @@ def release_quarantined(con: duckdb.DuckDBPyConnection, stream: str) -> int:
     return int(row[0]) if row else 0
 
 
+def quarantined_ids(con: duckdb.DuckDBPyConnection, stream: str) -> list[str]:
+    """Ids of this stream's quarantined records (re-read each sync until they validate)."""
+    rows = con.execute(
+        "SELECT record_id FROM sippet._quarantine WHERE stream = ? AND record_id <> '?' "
+        "ORDER BY record_id",
+        [stream],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
 def has_quarantine(con: duckdb.DuckDBPyConnection, stream: str) -> bool:
     row = con.execute(
         "SELECT count(*) FROM sippet._quarantine WHERE stream = ?", [stream]

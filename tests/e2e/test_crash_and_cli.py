@@ -92,7 +92,7 @@ def test_quarantine_exit_code_and_release(sim, warehouse):
     con.close()
     assert held > 0
     sim.simulator.set_faults(poison=0.0)
-    healed = run_cli(["sync", "--no-models", "--full-refresh"], env)
+    healed = run_cli(["sync", "--no-models"], env)
     assert healed.returncode == 0, healed.stdout
     con = duckdb.connect(warehouse, read_only=True)
     assert con.execute("SELECT count(*) FROM sippet._quarantine").fetchone()[0] == 0

@@ -48,7 +48,7 @@ def main(verbose: bool) -> None:
 
 warehouse_option = click.option(
     "--warehouse", envvar="SIPPET_WAREHOUSE", default=None,
-    help="DuckDB target (file path, md:db or ducklake:...). Default data/sippet.duckdb.")
+    help="DuckDB target (file path, md:db or ducklake:...). Default data/warehouse.duckdb.")
 
 
 @main.command()

@@ -50,7 +50,7 @@ def sim(sim_factory):
 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> str:
-    return str(tmp_path / "sippet.duckdb")
+    return str(tmp_path / "warehouse.duckdb")
 
 
 def settings_for(server, warehouse: str, **overrides: object) -> SippetSettings:

@@ -19,6 +19,7 @@ from warehouse.crashpoints import crash_point
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _LOCK_MARKERS = ("Could not set lock", "Conflicting lock")
+_RESERVED_CATALOG_NAMES = {"sippet", "analytics", "main", "memory", "system", "temp"}
 
 
 class WarehouseError(Exception):
@@ -72,9 +73,19 @@ def _open(target: str, read_only: bool) -> duckdb.DuckDBPyConnection:
         con.execute(f"ATTACH '{_quote(target)}' AS sippet_lake{mode}")
         con.execute("USE sippet_lake")
         return con
-    if target != ":memory:" and not read_only:
+    if target == ":memory:":
+        return duckdb.connect()
+    if not read_only:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(target, read_only=read_only)
+    if Path(target).stem.lower() not in _RESERVED_CATALOG_NAMES:
+        return duckdb.connect(target, read_only=read_only)
+    # DuckDB names the catalog after the file stem: a file called sippet.duckdb would make
+    # `sippet.calls` ambiguous (catalog sippet or schema sippet?). Attach it under an alias.
+    con = duckdb.connect()
+    mode = " (READ_ONLY)" if read_only else ""
+    con.execute(f"ATTACH '{_quote(target)}' AS warehouse{mode}")
+    con.execute("USE warehouse")
+    return con
 
 
 def _quote(value: str) -> str:

@@ -33,7 +33,7 @@ def test_defaults_match_the_contract() -> None:
     assert (s.page_size, s.connect_timeout, s.read_timeout) == (200, 5.0, 60.0)
     assert (s.max_attempts, s.retry_budget_seconds, s.max_retry_after_seconds) == (6, 120.0, 60.0)
     assert s.verify_tls is True
-    assert s.warehouse == "data/sippet.duckdb"
+    assert s.warehouse == "data/warehouse.duckdb"
     assert s.start_date == datetime(2020, 1, 1, tzinfo=UTC)
     assert s.lookback_minutes == {"calls": 180, "call_transcripts": 90, "call_ai_audit_events": 90}
     assert s.commit_every_pages == 25

@@ -42,7 +42,7 @@ def dagster_defs(server, target: str) -> dg.Definitions:
 def golden(sim_now, tmp_path_factory) -> Iterator[dict]:
     """Every asset and check materialized once in-process through a real DagsterInstance."""
     root = tmp_path_factory.mktemp("golden")
-    target = str(root / "sippet.duckdb")
+    target = str(root / "warehouse.duckdb")
     mp = pytest.MonkeyPatch()
     mp.setenv("SIPPET_API_KEY", sim_now.api_key)
     home = make_dagster_home(root / "dagster_home")

@@ -42,8 +42,11 @@ def webserver(dagster_home: Path) -> Iterator[str]:
     env.update(DAGSTER_HOME=str(dagster_home), SIPPET_API_KEY=SECRET)
     proc = subprocess.Popen(
         [WEBSERVER, "-h", "127.0.0.1", "-p", str(port)],
-        cwd=REPO_ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=REPO_ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:

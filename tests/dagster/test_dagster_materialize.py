@@ -1,0 +1,121 @@
+"""Materializing every asset through Dagster builds the same warehouse as the CLI path."""
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.settings import SippetSettings
+from pipelines.sync import sync
+from warehouse.analytics import build_models
+from warehouse.store import open_warehouse
+
+#: Columns that record when the sync ran, not what the API holds.
+WALL_CLOCK_COLUMNS = {"_synced_at", "_first_seen_at"}
+#: Bookkeeping tables that differ per run (run ids, timings); compared separately.
+RUN_TABLES = {"_sync_runs", "_schema_migrations", "_migrations"}
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema in ('sippet', 'analytics') order by 1, 2"
+    ).fetchall()
+
+
+def _contents(target: str) -> dict[str, list[tuple]]:
+    """Every table's rows (sorted), minus wall-clock columns and per-run bookkeeping."""
+    con = duckdb.connect(target, read_only=True)
+    try:
+        contents = {}
+        for schema, table in _tables(con):
+            if table in RUN_TABLES:
+                continue
+            columns = [
+                name
+                for (name,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? "
+                    "and table_name = ? order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+                if name not in WALL_CLOCK_COLUMNS
+                and not name.endswith(("updated_at", "seen_at", "synced_at"))
+            ]
+            select = ", ".join(f'"{c}"::varchar' for c in columns)
+            contents[f"{schema}.{table}"] = sorted(
+                con.execute(f"select {select} from {schema}.{table}").fetchall(), key=str
+            )
+        return contents
+    finally:
+        con.close()
+
+
+def test_every_asset_and_check_succeeds(golden) -> None:
+    result = golden["result"]
+    assert result.success
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) == len(golden["defs"].asset_checks)
+    assert {
+        (e.asset_check_key.to_user_string(), e.passed) for e in evaluations if not e.passed
+    } == set()
+
+
+def test_dagster_warehouse_equals_cli_warehouse(golden, sim_now, tmp_path: Path) -> None:
+    target = str(tmp_path / "cli.duckdb")
+    settings = SippetSettings(base_url=sim_now.url, api_key=sim_now.api_key, warehouse=target)
+    assert all(r.ok for r in sync(settings, target))
+    con = open_warehouse(target)
+    try:
+        build_models(con)
+    finally:
+        con.close()
+    dagster_tables, cli_tables = _contents(golden["target"]), _contents(target)
+    assert dagster_tables.keys() == cli_tables.keys()
+    assert sum(len(rows) for rows in cli_tables.values()) > 1000
+    for table in cli_tables:
+        assert dagster_tables[table] == cli_tables[table], table
+
+
+def test_raw_materializations_carry_sync_metadata(golden) -> None:
+    materializations = golden["result"].asset_materializations_for_node("sippet__calls")
+    metadata = materializations[0].metadata
+    for key in (
+        "rows_fetched",
+        "rows_inserted",
+        "rows_updated",
+        "pages",
+        "requests",
+        "retries",
+        "cursor_before",
+        "cursor_after",
+        "duration_seconds",
+    ):
+        assert key in metadata, key
+    assert metadata["rows_inserted"].value == metadata["dagster/row_count"].value > 0
+    columns = {c.name: c for c in metadata["dagster/column_schema"].value.columns}
+    assert columns["started_at"].description == "When the call started (UTC)."
+    assert columns["started_at"].type.startswith("timestamp")
+
+
+def test_api_key_never_reaches_the_event_log(golden, sim_now) -> None:
+    assert golden["events"]
+    assert not [event for event in golden["events"] if sim_now.api_key in event]
+
+
+def test_failed_stream_fails_its_asset(
+    golden, sim_now, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dagster as dg
+
+    from tests.dagster.conftest import dagster_defs
+
+    monkeypatch.setenv("SIPPET_API_KEY", "sk_wrong_key")
+    defs = dagster_defs(sim_now, str(tmp_path / "w.duckdb"))
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(
+        asset_selection={dg.AssetKey(["sippet", "operator_statuses"])}
+    )
+    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    assert not result.success
+    failure = result.failure_data_for_node("sippet__operator_statuses")
+    assert "operator_statuses failed" in failure.error.message
+    assert "sk_wrong_key" not in failure.error.message

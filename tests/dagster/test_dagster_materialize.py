@@ -10,8 +10,9 @@ from pipelines.sync import sync
 from warehouse.analytics import build_models
 from warehouse.store import open_warehouse
 
-#: Columns that record when the sync ran, not what the API holds.
-WALL_CLOCK_COLUMNS = {"_synced_at", "_first_seen_at"}
+#: Columns that record when the sync ran (raw, state, quarantine and the analytics derived
+#: from them), not what the API holds.
+WALL_CLOCK_SUFFIXES = ("synced_at", "seen_at", "updated_at")
 #: Bookkeeping tables that differ per run (run ids, timings); compared separately.
 RUN_TABLES = {"_sync_runs", "_schema_migrations", "_migrations"}
 
@@ -38,8 +39,7 @@ def _contents(target: str) -> dict[str, list[tuple]]:
                     "and table_name = ? order by ordinal_position",
                     [schema, table],
                 ).fetchall()
-                if name not in WALL_CLOCK_COLUMNS
-                and not name.endswith(("updated_at", "seen_at", "synced_at"))
+                if not name.endswith(WALL_CLOCK_SUFFIXES)
             ]
             select = ", ".join(f'"{c}"::varchar' for c in columns)
             contents[f"{schema}.{table}"] = sorted(

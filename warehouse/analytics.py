@@ -121,7 +121,7 @@ def catalogue_markdown() -> str:
     """The model catalogue (grain and column descriptions) as Markdown, for docs/analytics.md."""
     parts = []
     for model in list_models():
-        deps = ", ".join(f"`{d}`" for d in model.depends_on) or "raw tables only"
+        deps = ", ".join(f"`{d}`" for d in model.depends_on) or "no table (reads CSV files)"
         parts.append(
             f"### `analytics.{model.name}`\n\n{model.description}\n\n"
             f"*Grain:* {model.grain}\n\n*Depends on:* {deps}\n\n"

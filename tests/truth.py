@@ -42,12 +42,10 @@ def truth_rows(simulator: Any, spec: StreamSpec) -> dict[str, dict[str, Any]]:
 
 
 def warehouse_rows(con: duckdb.DuckDBPyConnection, spec: StreamSpec) -> dict[str, dict]:
-    relation = con.execute(f"SELECT {', '.join(spec.columns)} FROM {spec.table}")
-    json_columns = {
-        d[0] for d in relation.description if str(d[1]).upper() == "JSON"
-    } | _json_columns(con, spec)
+    json_columns = _json_columns(con, spec)
+    fetched = con.execute(f"SELECT {', '.join(spec.columns)} FROM {spec.table}").fetchall()
     rows: dict[str, dict] = {}
-    for values in relation.fetchall():
+    for values in fetched:
         row = dict(zip(spec.columns, values, strict=True))
         for column in json_columns:
             if row[column] is not None:

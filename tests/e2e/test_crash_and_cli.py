@@ -36,7 +36,7 @@ def test_sigkill_at_crash_point_then_rerun_is_exact(sim_factory, warehouse, poin
     statuses = dict(con.execute(
         "SELECT status, count(*) FROM sippet._sync_runs GROUP BY status").fetchall())
     con.close()
-    if point != "during_migration":
+    if point not in ("during_migration", "between_streams"):
         assert statuses.get("interrupted", 0) >= 1, statuses
 
 

@@ -1,0 +1,119 @@
+"""Each asset check passes on a good warehouse and fails on one broken on purpose."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.settings import SippetSettings
+from pipelines.verify import ReconcileResult, format_report, reconcile
+from tests.dagster.conftest import copy_warehouse, dagster_defs
+
+
+def run_check(server, target: str, asset: str, check: str) -> dg.AssetCheckEvaluation:
+    """Execute one check through Dagster, in-process, and return its evaluation."""
+    key = dg.AssetCheckKey(dg.AssetKey(["sippet", asset]), check)
+    job = (
+        dagster_defs(server, target)
+        .resolve_implicit_global_asset_job_def()
+        .get_subset(asset_selection=set(), asset_check_selection={key})
+    )
+    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    (evaluation,) = result.get_asset_check_evaluations()
+    return evaluation
+
+
+def yesterday() -> tuple[datetime, datetime]:
+    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight - timedelta(days=1), midnight
+
+
+BREAKERS = {
+    # (asset, check): SQL that breaks what the check guards
+    ("call_transcripts", "primary_key_unique"): [
+        "insert into sippet.call_transcripts select * from sippet.call_transcripts limit 1"
+    ],
+    ("call_ai_audit_events", "primary_key_unique"): [
+        "insert into sippet.call_ai_audit_events select * from sippet.call_ai_audit_events "
+        "limit 1"
+    ],
+    ("calls", "quarantine_empty"): [
+        "insert into sippet._quarantine values ('calls', 'c-1', 'startedAt', "
+        "'timestamp without timezone', '{}', now(), now())"
+    ],
+    ("operator_statuses", "synced_recently"): [
+        "update sippet._sync_runs set ended_at = now() - interval 2 hour, "
+        "started_at = now() - interval 2 hour where stream = 'operator_statuses'"
+    ],
+    ("call_ai_audit_events", "matches_source"): [
+        "delete from sippet.call_ai_audit_events where occurred_at >= ? and occurred_at < ?"
+    ],
+    ("call_transcripts", "matches_source"): [
+        "delete from sippet.call_transcripts where occurred_at >= ? and occurred_at < ?"
+    ],
+}
+
+
+@pytest.fixture
+def api_key_env(sim_now, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIPPET_API_KEY", sim_now.api_key)
+
+
+@pytest.mark.parametrize(("asset", "check"), list(BREAKERS))
+def test_check_passes_on_good_data_and_fails_on_broken(
+    golden, sim_now, api_key_env, tmp_path: Path, asset: str, check: str
+) -> None:
+    target = copy_warehouse(golden["target"], tmp_path)
+    assert run_check(sim_now, target, asset, check).passed
+
+    con = duckdb.connect(target)
+    for sql in BREAKERS[(asset, check)]:
+        con.execute(sql, list(yesterday()) if "?" in sql else None)
+    con.close()
+    failed = run_check(sim_now, target, asset, check)
+    assert not failed.passed
+    assert failed.metadata
+
+
+def test_completed_call_without_transcript_fails_reconciliation(
+    golden, sim_now, tmp_path: Path
+) -> None:
+    """Only the transcript lines of one completed call go missing: the daily counts would catch
+    it too, so look at the dedicated result."""
+    target = copy_warehouse(golden["target"], tmp_path)
+    settings = SippetSettings(base_url=sim_now.url, api_key=sim_now.api_key)
+    assert all(r.ok for r in reconcile(settings, target, days=3))
+
+    con = duckdb.connect(target)
+    (call_id,) = con.execute(
+        "select c.id from sippet.calls c join sippet.call_transcripts t on t.call_id = c.id "
+        "where c.status = 'completed' and c.ended_at >= ? and c.ended_at < now() - interval 2 hour "
+        "limit 1",
+        [yesterday()[0] - timedelta(days=1)],
+    ).fetchone()
+    con.execute("delete from sippet.call_transcripts where call_id = ?", [call_id])
+    con.close()
+
+    results = reconcile(settings, target, days=3)
+    missing = [r for r in results if r.check == "calls_without_transcripts"]
+    assert [(r.ok, r.sample_ids) for r in missing] == [(False, [call_id])]
+    report = format_report(results)
+    assert call_id in report and "MISMATCH" in report
+
+
+def test_format_report() -> None:
+    day = datetime(2026, 11, 24, tzinfo=UTC).date()
+    report = format_report(
+        [
+            ReconcileResult("daily_count", "call_transcripts", day, 10, 10),
+            ReconcileResult("daily_count", "call_ai_audit_events", day, 7, 5),
+            ReconcileResult("daily_count", "call_ai_audit_events", day, None, 5, "no count"),
+        ]
+    )
+    lines = report.splitlines()
+    assert lines[1].endswith("ok") and "2026-11-24" in lines[1]
+    assert "MISMATCH" in lines[2] and " 7 " in lines[2]
+    assert "no count" in lines[3]
+    assert lines[-1] == "1 of 3 checks passed"

@@ -126,7 +126,7 @@ def _sync_stream(
     status, error = "succeeded", None
     try:
         read_stream(run, client, plan, progress)
-    except Exception as exc:  # noqa: BLE001 - recorded in the ledger, reported, exit != 0
+    except Exception as exc:
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         log.error("%s: sync failed: %s", spec.name, error)
     run.counters.requests = client.stats.requests - stats_before[0]

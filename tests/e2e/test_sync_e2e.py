@@ -126,7 +126,8 @@ def test_since_until_window_does_not_move_cursor(sim, warehouse):
         "DELETE FROM sippet.call_transcripts WHERE occurred_at < ?", [hi]
     ).fetchone()[0]
     con.close()
-    results = {r.stream: r for r in sync(settings, streams=["call_transcripts"], since=lo, until=hi)}
+    results = sync(settings, streams=["call_transcripts"], since=lo, until=hi)
+    results = {r.stream: r for r in results}
     assert results["call_transcripts"].rows_inserted == deleted
     con = duckdb.connect(warehouse, read_only=True)
     assert con.execute(

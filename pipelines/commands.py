@@ -143,6 +143,6 @@ def _how_to_open(warehouse: str) -> str:
 Open the warehouse:
   DuckDB CLI : duckdb -readonly {warehouse}
   Python     : duckdb.connect("{warehouse}", read_only=True).sql("FROM analytics.token_usage_daily")
-  Notebook   : SIPPET_WAREHOUSE={warehouse} .venv/bin/jupyter lab notebooks/sippet_analytics.ipynb
+  Notebook   : SIPPET_WAREHOUSE={warehouse} + notebooks/sippet_analytics.ipynb
   Dagster    : see "Running with Dagster" in README.md
 """

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from pipelines.client import SippetClient, parse_retry_after
-from pipelines.errors import AuthenticationError, RpcError
+from pipelines.errors import AuthenticationError, PaginationError, RpcError
 from pipelines.models import Call, CallAiAuditEvent, CallTranscript, api_fields
 from pipelines.pagination import iter_pages, iter_time_windows
 from pipelines.settings import SippetSettings
@@ -70,6 +70,11 @@ def walk_ids(client: SippetClient, action: str, model: type, sort: str, size: in
     return [row["id"] for page in pages for row in page.results]
 
 
+def logged(entry: Any, name: str) -> Any:
+    """A request-log field, whether the simulator logs dicts or objects."""
+    return entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
+
+
 def truth_ids(server: Any, resource: str) -> list[str]:
     return [record["id"] for record in server.simulator.ground_truth(resource)]
 
@@ -108,8 +113,8 @@ def test_time_windows_cover_every_call_without_page(sim) -> None:
         )
     ids = [row["id"] for window in windows for row in window.results]
     assert sorted(ids) == sorted(record["id"] for record in truth)
-    calls = [e for e in sim.simulator.request_log if e.action == "list_calls"]
-    assert calls and all(e.page is None for e in calls)
+    calls = [e for e in sim.simulator.request_log if logged(e, "action") == "list_calls"]
+    assert calls and all(logged(e, "page") is None for e in calls)
 
 
 @pytest.mark.parametrize(
@@ -165,3 +170,21 @@ def test_unknown_action_is_an_rpc_error(sim) -> None:
         client.run("list_nothing_at_all", fields=["id"])
     assert caught.value.type and str(caught.value).startswith("list_nothing_at_all: ")
     assert client.stats.requests == 1
+
+
+@pytest.mark.parametrize(
+    ("hazard", "page_type", "reason"),
+    [
+        ("too_many_rows", "offset", "rows for limit"),
+        ("repeat_cursor", "keyset", "already returned"),
+        ("empty_has_more", "keyset", "empty pages in a row"),
+    ],
+)
+def test_page_hazards_are_refused(sim_factory, hazard, page_type, reason) -> None:
+    server = sim_factory(default_page_type=page_type)
+    server.simulator.set_faults(**{hazard: 1.0})
+    client, _ = client_for(server)
+    action, model, _, sort = PAGED[0]
+    with client, pytest.raises(PaginationError, match=reason) as caught:
+        walk_ids(client, action, model, sort, 20)
+    assert str(caught.value).startswith(f"{action}: page ")

@@ -36,8 +36,7 @@ BREAKERS = {
         "insert into sippet.call_transcripts select * from sippet.call_transcripts limit 1"
     ],
     ("call_ai_audit_events", "primary_key_unique"): [
-        "insert into sippet.call_ai_audit_events select * from sippet.call_ai_audit_events "
-        "limit 1"
+        "insert into sippet.call_ai_audit_events select * from sippet.call_ai_audit_events limit 1"
     ],
     ("calls", "quarantine_empty"): [
         "insert into sippet._quarantine values ('calls', 'c-1', 'startedAt', "

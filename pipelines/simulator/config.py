@@ -26,7 +26,8 @@ def resolve_scale(scale: int | str) -> int:
     try:
         return max(1, int(float(scale)))
     except ValueError:
-        raise ValueError(f"unknown scale {scale!r}: use {sorted(SCALE_PRESETS)} or an int") from None
+        presets = sorted(SCALE_PRESETS)
+        raise ValueError(f"unknown scale {scale!r}: use {presets} or an int") from None
 
 
 class FaultConfig(BaseModel):

@@ -18,12 +18,13 @@ from pydantic import ValidationError
 from .core import RESOURCES, Simulator
 from .errors import RpcFailure
 from .hazards import substitute
-from .rpc import execute
+from .rpc import RESULTS_SLOT, execute
 from .util import parse_instant, stable_hash
 
 JSON = "application/json"
-HTML_ERROR = ("<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n<center><h1>"
-              "{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+HTML_ERROR = ("<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n"
+              "<center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+              "</body>\r\n</html>\r\n")
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
            405: "Method Not Allowed", 429: "Too Many Requests", 502: "Bad Gateway",
            503: "Service Unavailable"}
@@ -120,6 +121,8 @@ def _envelope(sim: Simulator, request: dict, validate: bool, rng: random.Random,
     if out.hazards:
         entry["fault"] = entry["fault"] or ",".join(out.hazards)
     body = orjson.dumps({"success": True, "data": out.data})
+    if out.raw_results is not None:
+        body = body.replace(f'"{RESULTS_SLOT}"'.encode(), out.raw_results, 1)
     return Reply(200, substitute(body) if out.sentinels else body)
 
 

@@ -150,18 +150,21 @@ def parse_page(spec: Any, default_type: str) -> PageSpec:
     return PageSpec(default_type, limit, count=count)
 
 
-def paginate(m: Match, page: PageSpec, max_size: int) -> tuple[dict[str, Any], np.ndarray]:
-    """The page envelope (results left empty for the caller) and the positions to serve."""
+def paginate(m: Match, page: PageSpec, max_size: int
+             ) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+    """The page envelope (results left empty for the caller), the positions to serve and
+    the positions a walk is likely to ask for next (for read-ahead)."""
     n = len(m.pos)
     # Ash quirk: over the maximum the read asks for max+1 rows and reports no more pages
     over = page.limit > max_size
     size = max_size + 1 if over else page.limit
     count = n if page.count else None
     if page.kind == "offset":
-        sel = m.pos[page.offset:page.offset + size]
-        more = not over and page.offset + size < n
+        end = page.offset + size
+        sel = m.pos[page.offset:end]
+        more = not over and end < n
         return {"results": [], "hasMore": more, "limit": page.limit, "offset": page.offset,
-                "count": count, "type": "offset"}, sel
+                "count": count, "type": "offset"}, sel, m.pos[end:end + 2 * size]
     keys = _Keys(m)
     if page.before is not None:
         end = bisect.bisect_left(keys, decode_cursor(m.terms, page.before))
@@ -173,9 +176,11 @@ def paginate(m: Match, page: PageSpec, max_size: int) -> tuple[dict[str, Any], n
         end = min(n, start + size)
         more = end < n
     sel = m.pos[start:end]
+    ahead = (m.pos[max(0, start - 2 * size):start][::-1] if page.before is not None
+             else m.pos[end:end + 2 * size])
     data = {"results": [], "hasMore": more and not over, "limit": page.limit,
             "after": page.after, "before": page.before, "count": count,
             "previousPage": encode_cursor(m.terms, m.raw_values(start)) if end > start else None,
             "nextPage": encode_cursor(m.terms, m.raw_values(end - 1)) if end > start else None,
             "type": "keyset"}
-    return data, sel
+    return data, sel, ahead

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import orjson
 
@@ -67,9 +69,25 @@ def token_usage(t: tuple[int, ...]) -> dict:
             "output_token_details": {"text_tokens": ot, "audio_tokens": oa, "image_tokens": oi}}
 
 
+def state_value(step: int, total: int) -> dict[str, object]:
+    """State fields of a workflow step: the last step is always wrap-up."""
+    state = len(vocab.WORKFLOW_STATES) - 1 if step == total - 1 else step
+    return {"stateId": vocab.WORKFLOW_STATES[state][0],
+            "stateLabel": vocab.WORKFLOW_STATES[state][1], "stepIndex": step,
+            "totalSteps": total, "progressPercent": round(100.0 * (step + 1) / total, 2)}
+
+
 class AuditEvents(Resource):
     name = "CallAiAuditEvent"
     time_field = "occurredAt"
+
+    def __init__(self, store: Any) -> None:
+        super().__init__(store)
+        from .fastjson import EventRenderer  # noqa: PLC0415 - fastjson imports this module
+        from .readahead import ReadAhead  # noqa: PLC0415
+
+        self.renderer = EventRenderer(self)
+        self.reader = ReadAhead(self.renderer)
 
     def positions(self, now: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
         return np.flatnonzero(self.store.events["commit"][lo:hi] <= now) + lo
@@ -132,15 +150,7 @@ class AuditEvents(Resource):
         out = []
         for step, total in zip(e["state"][pos].tolist(), e["total_steps"][pos].tolist(),
                                strict=True):
-            if step < 0:
-                out.append(None)
-                continue
-            # the last step of every workflow is wrap-up; the first ones follow the list
-            state = len(vocab.WORKFLOW_STATES) - 1 if step == total - 1 else step
-            out.append({"stateId": vocab.WORKFLOW_STATES[state][0],
-                        "stateLabel": vocab.WORKFLOW_STATES[state][1], "stepIndex": step,
-                        "totalSteps": total,
-                        "progressPercent": round(100.0 * (step + 1) / total, 2)}[field])
+            out.append(None if step < 0 else state_value(step, total)[field])
         return out
 
     def _payload(self, pos: np.ndarray) -> list[dict]:

@@ -171,15 +171,15 @@ def parse_sort(res: Resource, spec: Any, *, append_id: bool = True) -> tuple[Sor
     return tuple(terms)
 
 
+_PREFIXES = {"++": (False, True), "--": (True, False), "+": (False, False), "-": (True, True),
+             "": (False, False)}
+
+
 def _term(res: Resource, text: str) -> SortTerm:
     # Ash defaults: ascending puts nulls last, descending puts nulls first
-    for prefix, desc, nulls_first in (("++", False, True), ("--", True, False),
-                                      ("+", False, False), ("-", True, True)):
-        if text.startswith(prefix):
-            field = text[len(prefix):]
-            break
-    else:
-        field, desc, nulls_first = text, False, False
+    prefix = next((p for p in ("++", "--", "+", "-") if text.startswith(p)), "")
+    desc, nulls_first = _PREFIXES[prefix]
+    field = text[len(prefix):]
     if field not in res.field_set:
         raise unknown_field(field, ["sort"])
     if field in MAP_FIELDS:

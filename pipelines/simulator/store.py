@@ -76,7 +76,8 @@ class Store:
         """Long calls started 3-6 hours before the start, still running at the start."""
         if k != self.days - 1:
             return []
-        return [(self.start_us - int(h * HOUR_US), talk * 60)
+        jitter = stable_hash(self.seed, "anchors") % US
+        return [(self.start_us - int(h * HOUR_US) + jitter, talk * 60)
                 for h, talk in ((5.5, 410), (4.2, 300), (3.1, 215))]
 
     def ensure(self, now_us: int) -> None:

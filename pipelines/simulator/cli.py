@@ -1,0 +1,74 @@
+"""Command-line entry points: `sippet-sync simulate` and `python -m pipelines.simulator`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+
+from .config import RATE_NAMES, FaultConfig, SimulatorConfig
+from .server import SimulatorServer
+
+
+def parse_fault(text: str) -> tuple[str, float]:
+    """`rate_limit=0.1` -> ("rate_limit", 0.1); a bare name means rate 1.0."""
+    kind, _, rate = text.partition("=")
+    kind = kind.strip().replace("-", "_")
+    if kind not in FaultConfig.model_fields:
+        raise ValueError(f"unknown fault {kind!r}; known: {', '.join(RATE_NAMES)}")
+    return kind, float(rate) if rate else 1.0
+
+
+def run_forever(config: SimulatorConfig, host: str = "127.0.0.1", port: int = 8765) -> None:
+    """Serve until Ctrl-C, after printing where and with which key."""
+    server = SimulatorServer(config, host=host, port=port)
+    server.start()
+    sim = server.simulator
+    print(f"Sippet simulator listening on {server.url}", flush=True)
+    print(f"  api key: {server.api_key}", flush=True)
+    print(f"  base url for the sync: SIPPET_BASE_URL={server.url}", flush=True)
+    print(f"  seed={config.seed} scale={config.scale} days={config.days} live={config.live} "
+          f"now={sim.now.isoformat()} records={sim.counts()}", flush=True)
+    if sim.faults.active():
+        print(f"  faults: {sim.faults.active()}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopping", file=sys.stderr)
+    finally:
+        server.stop()
+
+
+def main_simulate(port: int = 8765, seed: int = 7, scale: int | str = "small",
+                  faults: dict[str, float] | None = None, live: bool = True, days: int = 30,
+                  host: str = "127.0.0.1", **options: object) -> None:
+    """What `sippet-sync simulate` calls. `options` are further SimulatorConfig fields."""
+    config = SimulatorConfig(seed=seed, scale=scale, days=days, live=live,
+                             faults=FaultConfig(**(faults or {})), **options)
+    run_forever(config, host, port)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.simulator",
+                                     description="Serve a simulated Sippet RPC API.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--scale", default="small", help="tiny|small|demo|bench or an int")
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--fault", action="append", default=[], metavar="KIND=RATE")
+    parser.add_argument("--fixed-clock", action="store_true",
+                        help="explicit clock (moved with POST /_sim/advance) instead of live")
+    parser.add_argument("--start", type=datetime.fromisoformat, default=None)
+    parser.add_argument("--default-page-type", choices=("offset", "keyset"), default="offset")
+    parser.add_argument("--shifting-rows", type=float, default=0.0)
+    parser.add_argument("--api-key", default="sk_sim_demo_key")
+    args = parser.parse_args(argv)
+    try:
+        faults = dict(parse_fault(f) for f in args.fault)
+    except ValueError as exc:
+        parser.error(str(exc))
+    main_simulate(args.port, args.seed, args.scale, faults, not args.fixed_clock, args.days,
+                  args.host, start=args.start, default_page_type=args.default_page_type,
+                  shifting_rows=args.shifting_rows, api_key=args.api_key)

@@ -117,6 +117,13 @@ def _envelope(sim: Simulator, request: dict, validate: bool, rng: random.Random,
         out = execute(sim, request, validate=validate, rng=rng)
     except RpcFailure as failure:
         return _json(200, {"success": False, "errors": [failure.error()]})
+    except Exception:  # noqa: BLE001 - a simulator bug answers like an Ash crash would
+        import traceback  # noqa: PLC0415
+
+        traceback.print_exc()
+        return _json(200, {"success": False, "errors": [{
+            "code": "internal_error", "errorId": str(uuid.UUID(int=rng.getrandbits(128))),
+            "message": "Something went wrong."}]})
     entry["rows"] = out.rows
     if out.hazards:
         entry["fault"] = entry["fault"] or ",".join(out.hazards)

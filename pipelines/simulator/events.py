@@ -83,8 +83,8 @@ class AuditEvents(Resource):
 
     def __init__(self, store: Any) -> None:
         super().__init__(store)
-        from .fastjson import EventRenderer  # noqa: PLC0415 - fastjson imports this module
-        from .readahead import ReadAhead  # noqa: PLC0415
+        from .fastjson import EventRenderer
+        from .readahead import ReadAhead
 
         self.renderer = EventRenderer(self)
         self.reader = ReadAhead(self.renderer)

@@ -72,7 +72,7 @@ def iso_parts(us: np.ndarray) -> list[list[int]]:
             (us % 1_000_000).tolist()]
 
 
-def _spec(field: str, g: int, org: str) -> tuple[str, list[str]]:  # noqa: PLR0911, PLR0912
+def _spec(field: str, g: int, org: str) -> tuple[str, list[str]]:
     """(template fragment, value keys) of one field for event type g."""
     if field in TOKEN_FIELDS or field in SUMS:
         return ("%d", [TOKEN_FIELDS.get(field, field)]) if g == 0 else ("null", [])
@@ -163,7 +163,7 @@ class EventRenderer:
                 cache[key] = self._column(key, p)
         return cache[key]
 
-    def _column(self, key: str, p: np.ndarray) -> list:  # noqa: PLR0911
+    def _column(self, key: str, p: np.ndarray) -> list:
         e = self.res.store.events
         if key in e:
             return e[key][p].tolist()

@@ -62,7 +62,7 @@ def execute(sim: Simulator, body: dict, *, validate: bool, rng: random.Random) -
     action = body.get("action")
     if action == "who_am_i":
         fields = _fields(body, USER_FIELDS, action)
-        return Outcome(None if validate else {f: sim.user[f] for f in fields}, 1)
+        return Outcome(data=None if validate else {f: sim.user[f] for f in fields}, rows=1)
     if action not in LIST_ACTIONS:
         raise RpcFailure("action_not_found", "No action found for %{action}",
                          {"action": str(action)}, short="Action not found", path=["action"])

@@ -73,7 +73,7 @@ def test_and_or_not_and_implicit_and(rpc):
     def pred(r):
         left = (r["eventType"] == "tool_result" and r["success"] is False) or (
             r["eventType"] == "state_step" and r["stepIndex"] == 0)
-        return left and not (r["model"] == "gpt-realtime")
+        return left and r["model"] != "gpt-realtime"
 
     expected = sorted(r["id"] for r in all_rows if pred(r))
     assert sorted(ids(rows)) == expected and expected

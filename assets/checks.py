@@ -77,15 +77,16 @@ def build_freshness_check(spec: StreamSpec) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=raw_asset_key(spec.name),
         name="synced_recently",
-        description=f"A sync of {spec.name} succeeded within the last {FRESHNESS_LIMIT} "
-        "(two schedule intervals), per sippet._sync_runs.",
+        description=f"An incremental or full sync of {spec.name} succeeded within the last "
+        f"{FRESHNESS_LIMIT} (two schedule intervals), per sippet._sync_runs; backfills of a "
+        "past window do not count.",
         pool=DUCKDB_POOL,
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.connect(read_only=True) as con:
             (last,) = con.execute(
                 "select max(ended_at) from sippet._sync_runs "
-                "where stream = ? and status = 'succeeded'",
+                "where stream = ? and status = 'succeeded' and mode <> 'window'",
                 [spec.name],
             ).fetchone()
         age = datetime.now(UTC) - last if last else None

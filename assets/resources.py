@@ -48,7 +48,7 @@ class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse target (file path, `md:...` or `ducklake:...`)."""
 
     target: str | None = Field(
-        None, description="Default: env SIPPET_WAREHOUSE, else data/sippet.duckdb."
+        None, description="Default: env SIPPET_WAREHOUSE, else data/warehouse.duckdb."
     )
 
     def resolved_target(self) -> str:

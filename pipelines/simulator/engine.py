@@ -48,7 +48,7 @@ class _Keys:
 
 
 class Matcher:
-    def __init__(self, cache_size: int = 16) -> None:
+    def __init__(self, cache_size: int = 6) -> None:
         self.cache: OrderedDict[tuple, Match] = OrderedDict()
         self.cache_size = cache_size
 

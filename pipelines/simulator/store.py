@@ -7,6 +7,7 @@ and events reference them by position.
 
 from __future__ import annotations
 
+import ctypes
 from typing import Any
 
 import numpy as np
@@ -23,9 +24,16 @@ def _to_numpy(columns: dict) -> dict[str, np.ndarray]:
             np.empty(0, dtype=np.dtype(col.typecode)) for name, col in columns.items()}
 
 
-def _merge(old: dict[str, np.ndarray] | None, new: dict[str, np.ndarray], time_col: str
-           ) -> dict[str, np.ndarray]:
-    merged = new if old is None else {k: np.concatenate([old[k], new[k]]) for k in new}
+def _trim_heap() -> None:
+    """Hand the generator's freed scratch memory back to the OS (glibc keeps it otherwise,
+    which would double the resident size of a big dataset)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to do
+
+
+def _sort(merged: dict[str, np.ndarray], time_col: str) -> dict[str, np.ndarray]:
     order = np.lexsort((merged["lo"], merged["hi"], merged[time_col]))
     if np.all(order[1:] > order[:-1]):
         return merged
@@ -93,17 +101,24 @@ class Store:
             offset += len(chunk.calls["hi"])
             parts.append(chunk)
         self.chunks = needed
-        for part in parts:
-            self._absorb(part)
+        self._absorb(parts)
+        del parts
         self.version += 1
+        _trim_heap()
 
-    def _absorb(self, chunk: Chunk) -> None:
-        calls = _to_numpy(chunk.calls)
-        self.calls = calls if not self.calls else {
-            k: np.concatenate([self.calls[k], calls[k]]) for k in calls}
-        self.lines = _merge(self.lines or None, _to_numpy(chunk.lines), "occ")
-        self.events = _merge(self.events or None, _to_numpy(chunk.events), "occ")
-        self.opev = _merge(self.opev or None, _to_numpy(chunk.opev), "occ")
+    def _absorb(self, parts: list[Chunk]) -> None:
+        """Merge new chunks in one concatenation and one sort per table (merging chunk by
+        chunk would copy the tables once per chunk)."""
+        for table in ("calls", "lines", "events", "opev"):
+            new = [_to_numpy(getattr(p, table)) for p in parts]
+            for p in parts:
+                setattr(p, table, None)  # free the array.array buffers early
+            old = getattr(self, table)
+            columns = {k: np.concatenate(([old[k]] if old else []) + [n[k] for n in new])
+                       for k in new[0]}
+            del new
+            # calls keep generation order: lines and events point at them by position
+            setattr(self, table, columns if table == "calls" else _sort(columns, "occ"))
 
     def nbytes(self) -> int:
         return sum(a.nbytes for t in (self.calls, self.lines, self.events, self.opev)

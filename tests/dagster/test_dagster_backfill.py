@@ -71,3 +71,16 @@ def test_backfill_partition_restores_a_day_without_moving_cursors(
         for m in result.asset_materializations_for_node(node)
     }
     assert reported == {f"sippet/{s}": start.date().isoformat() for s in DAY_COLUMNS}
+
+
+def test_backfill_into_an_empty_warehouse_sets_no_cursor(
+    sim_now, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Otherwise the next incremental sync would start after the backfilled day."""
+    monkeypatch.setenv("SIPPET_API_KEY", sim_now.api_key)
+    target = str(tmp_path / "fresh.duckdb")
+    day = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
+    job = dagster_defs(sim_now, target).resolve_job_def("sippet_backfill")
+    result = job.execute_in_process(partition_key=day, instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    assert _cursors(target) == []

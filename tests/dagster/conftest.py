@@ -20,7 +20,7 @@ def dagster_home(tmp_path: Path) -> Path:
     return make_dagster_home(tmp_path / "dagster_home")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sim_now() -> Iterator:
     """A simulator whose history ends at the current hour, so 'the last 3 complete days' of
     the reconciliation checks (which use the wall clock) hold data."""
@@ -38,7 +38,7 @@ def dagster_defs(server, target: str) -> dg.Definitions:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def golden(sim_now, tmp_path_factory) -> Iterator[dict]:
     """Every asset and check materialized once in-process through a real DagsterInstance."""
     root = tmp_path_factory.mktemp("golden")

@@ -33,6 +33,9 @@ def _free_port() -> int:
 
 def _serve(scale: int | str, port: int, ready: Any) -> None:
     # keyset by default so a first page with only `limit` starts a keyset walk
+    import sys
+
+    sys.setswitchinterval(float(__import__("os").environ.get("SIM_SWITCH", "0.005")))
     server = SimulatorServer(SimulatorConfig(scale=scale, default_page_type="keyset"), port=port)
     server.start()
     ready.put(server.simulator.memory_bytes())

@@ -38,6 +38,14 @@ class Reply:
     headers: list[tuple[str, str]] = field(default_factory=list)
     mode: str = "send"  # send | drop | hang
     delay: float = 0.0  # seconds to wait before acting
+    parts: list[bytes] | None = None  # the body as pieces, sent without joining
+
+    @property
+    def size(self) -> int:
+        return sum(map(len, self.parts)) if self.parts is not None else len(self.body)
+
+    def chunks(self) -> list[bytes]:
+        return self.parts if self.parts is not None else [self.body]
 
 
 def _json(status: int, obj: Any) -> Reply:
@@ -58,7 +66,7 @@ def handle(sim: Simulator, method: str, path: str, headers: dict[str, str], body
                              "page": None, "rows": 0, "fault": None}
     reply = _rpc(sim, method, path, headers, body, key_ok, entry)
     entry["status_code"] = reply.status if reply.mode == "send" else None
-    entry["bytes"] = len(reply.body) if reply.mode == "send" else 0
+    entry["bytes"] = reply.size if reply.mode == "send" else 0
     entry["at"] = sim.now.isoformat()
     sim.log(entry)
     return reply
@@ -107,7 +115,8 @@ def _rpc(sim: Simulator, method: str, path: str, headers: dict[str, str], body: 
     if fault == "slow":
         reply.delay = f.slow_seconds
     if fault == "malformed":
-        reply.body = reply.body[: max(1, len(reply.body) // 2)]
+        whole = b"".join(reply.chunks())
+        reply.parts, reply.body = None, whole[: max(1, len(whole) // 2)]
     return reply
 
 
@@ -129,7 +138,8 @@ def _envelope(sim: Simulator, request: dict, validate: bool, rng: random.Random,
         entry["fault"] = entry["fault"] or ",".join(out.hazards)
     body = orjson.dumps({"success": True, "data": out.data})
     if out.raw_results is not None:
-        body = body.replace(f'"{RESULTS_SLOT}"'.encode(), out.raw_results, 1)
+        head, _, tail = body.partition(f'"{RESULTS_SLOT}"'.encode())
+        return Reply(200, parts=[head, out.raw_results, tail])
     return Reply(200, substitute(body) if out.sentinels else body)
 
 

@@ -23,12 +23,12 @@ class ReadAhead:
     def __init__(self, renderer: EventRenderer, capacity: int = 20_000) -> None:
         self.renderer = renderer
         self.capacity = capacity
-        self.buckets: dict[tuple, dict[int, str]] = {}
+        self.buckets: dict[tuple, dict[int, bytes]] = {}
         self.lock = threading.Lock()
         self.pool: ThreadPoolExecutor | None = None
         self.pending: Future | None = None
 
-    def _bucket(self, fields: tuple[str, ...], version: int) -> dict[int, str]:
+    def _bucket(self, fields: tuple[str, ...], version: int) -> dict[int, bytes]:
         key = (fields, version)
         with self.lock:
             bucket = self.buckets.get(key)
@@ -41,17 +41,19 @@ class ReadAhead:
                     bucket.pop(stale, None)
             return bucket
 
-    def render(self, fields: list[str], pos: np.ndarray, version: int) -> list[str]:
-        pending = self.pending
-        if pending is not None and not pending.done():
-            pending.result()  # it is most likely rendering these very rows
+    def render(self, fields: list[str], pos: np.ndarray, version: int) -> list[bytes]:
+        """UTF-8 JSON of each record (bytes, so a page is a plain join)."""
         bucket = self._bucket(tuple(fields), version)
         keys = pos.tolist()
         missing = [i for i, p in enumerate(keys) if p not in bucket]
+        pending = self.pending
+        if missing and pending is not None and not pending.done():
+            pending.result()  # it is most likely rendering these very rows
+            missing = [i for i in missing if keys[i] not in bucket]
         if missing:
             texts = self.renderer.render(fields, pos[missing])
             for i, text in zip(missing, texts, strict=True):
-                bucket[keys[i]] = text
+                bucket[keys[i]] = text.encode()
         return [bucket[p] for p in keys]
 
     def prefetch(self, fields: list[str], pos: np.ndarray, version: int) -> None:
@@ -69,7 +71,7 @@ class ReadAhead:
             if len(todo):
                 for p, text in zip(todo.tolist(), self.renderer.render(fields, todo),
                                    strict=True):
-                    bucket[p] = text
+                    bucket[p] = text.encode()
 
     def close(self) -> None:
         if self.pool is not None:

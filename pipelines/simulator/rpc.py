@@ -99,8 +99,7 @@ def _read(sim: Simulator, res: Any, fields: list[str], flt: Any, terms: Any,
         if reader and not any(getattr(faults, h) for h in RECORD_HAZARDS):
             # fast path: JSON text straight from the columns (no hazard needs the dicts)
             version = sim.store.version
-            out.raw_results = ("[" + ",".join(reader.render(fields, sel, version)) + "]"
-                               ).encode()
+            out.raw_results = b"[" + b",".join(reader.render(fields, sel, version)) + b"]"
             if ahead is not None:
                 reader.prefetch(fields, ahead, version)
             out.rows = len(sel)

@@ -70,16 +70,23 @@ class _Handler(socketserver.BaseRequestHandler):
             return False  # drop, or a hang that has waited: close without a response
         keep = (version.strip() == "HTTP/1.1"
                 and headers.get("connection", "").lower() != "close")
-        sock.sendall(_encode(reply, keep))
+        # scatter-gather: a 300 kB page is never copied into one buffer
+        pending = [memoryview(b) for b in (_head(reply, keep), *reply.chunks()) if b]
+        while pending:
+            sent = sock.sendmsg(pending)
+            while pending and sent >= len(pending[0]):
+                sent -= len(pending.pop(0))
+            if pending and sent:
+                pending[0] = pending[0][sent:]
         return keep
 
 
-def _encode(reply: Reply, keep: bool) -> bytes:
+def _head(reply: Reply, keep: bool) -> bytes:
     head = [f"HTTP/1.1 {reply.status} {REASONS.get(reply.status, 'OK')}",
-            f"content-type: {reply.content_type}", f"content-length: {len(reply.body)}",
+            f"content-type: {reply.content_type}", f"content-length: {reply.size}",
             "server: sippet-simulator", f"connection: {'keep-alive' if keep else 'close'}"]
     head += [f"{k}: {v}" for k, v in reply.headers]
-    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + reply.body
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
 
 
 class SimulatorServer:

@@ -1,0 +1,264 @@
+"""The sippet-warehouse benchmark (issue 6): throughput vs DuckDB's own JSON load, incremental
+cost, memory, request efficiency.
+
+    .venv/bin/python -m bench                 # 1M audit events (~4-5 min on 2 cores)
+    .venv/bin/python -m bench --quick         # 100k audit events, ~1 min smoke run
+    .venv/bin/python -m bench --memory-4m     # also a full sync of 4M audit events (long)
+    .venv/bin/python -m bench --env SIPPET_PAGE_SIZE=250   # a variant of the engine's settings
+
+Prints a table and writes it to bench/results/latest.md (+ latest.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.harness import (
+    ROOT,
+    Simulator,
+    SyncRun,
+    duckdb_reference,
+    machine,
+    run_measured,
+    run_sync,
+    sync_command,
+)
+
+AUDIT = "call_ai_audit_events"
+RESULTS = ROOT / "bench" / "results"
+MB = 1e6
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scale", type=int, default=1_000_000, help="audit events (default 1M)")
+    p.add_argument("--quick", action="store_true", help="100k audit events, smoke run")
+    p.add_argument("--memory-4m", action="store_true",
+                   help="also measure the peak RSS of a full sync of 4M audit events")
+    p.add_argument("--memory-scale", type=int, default=4_000_000, help=argparse.SUPPRESS)
+    p.add_argument("--full", action="store_true", help="everything (= --memory-4m)")
+    p.add_argument("--days", type=int, default=30, help="simulated history (default 30 days)")
+    p.add_argument("--change", type=float, default=0.01,
+                   help="fraction of the history the clock advances for the incremental sync")
+    p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra environment for the syncs, e.g. SIPPET_COMMIT_EVERY_PAGES=50")
+    p.add_argument("--workdir", type=Path, default=None,
+                   help="where warehouses and NDJSON go (default: a temp dir, removed)")
+    p.add_argument("--keep", action="store_true", help="keep the workdir")
+    p.add_argument("--out", type=Path, default=RESULTS / "latest.md")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.scale = 100_000
+    if args.full:
+        args.memory_4m = True
+    return args
+
+
+def startup_seconds(repeat: int = 3) -> float:
+    """Best-of wall time of `sippet-sync --help`: the floor of any sync's wall time."""
+    return min(run_measured(sync_command() + ["--help"]).wall_seconds for _ in range(repeat))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    extra_env = dict(item.split("=", 1) for item in args.env)
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="sippet-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    t_start = time.perf_counter()
+    r: dict[str, Any] = {"machine": machine(), "scale": args.scale, "days": args.days,
+                         "env": extra_env, "change_pct": f"{args.change * 100:g}", "when": datetime.now(UTC).isoformat(timespec="seconds")}
+    try:
+        _say(f"simulator: scale {args.scale:,} audit events, {args.days} days, fixed clock")
+        with Simulator(args.scale, days=args.days, log_dir=work) as sim:
+            r["simulator"] = {"startup_seconds": sim.startup_seconds, "records": sim.records,
+                              "now": sim.now()}
+            _say(f"  up in {sim.startup_seconds:.1f}s at {sim.url}: {sim.records}")
+            r["startup_seconds"] = startup_seconds()
+            wh = work / "warehouse.duckdb"
+            _say("full sync ...")
+            full = run_sync(sim, wh, "full", extra_env=extra_env)
+            _say(f"  {full.process.wall_seconds:.1f}s, {full.landed:,} records, "
+                 f"peak RSS {full.process.maxrss_bytes / MB:.0f} MB")
+            r["full"] = _sync_figures(full)
+
+            _say("reference: DuckDB read_json of the audit-event ground truth ...")
+            ndjson = work / "audit_events.ndjson"
+            t0 = time.perf_counter()
+            lines, size = sim.download_truth("CallAiAuditEvent", ndjson)
+            _say(f"  {lines:,} records, {size / MB:.0f} MB fetched in "
+                 f"{time.perf_counter() - t0:.1f}s")
+            ref = duckdb_reference(ndjson, work / "reference.duckdb")
+            ref["ndjson_bytes"] = size
+            ref["rows_per_second"] = ref["rows"] / ref["seconds"]
+            r["reference"] = ref
+            _say(f"  {ref['rows']:,} rows in {ref['seconds']:.2f}s = "
+                 f"{ref['rows_per_second']:,.0f} rows/s")
+            ndjson.unlink(missing_ok=True)
+
+            minutes = args.days * 24 * 60 * args.change
+            _say(f"incremental sync after advancing the clock {minutes:.0f} min ...")
+            r["advanced_to"] = sim.advance(minutes)
+            inc = run_sync(sim, wh, "incremental", extra_env=extra_env)
+            r["incremental"] = _sync_figures(inc)
+            _say(f"  {inc.process.wall_seconds:.2f}s, {inc.landed:,} records landed")
+
+            _say("sync with nothing new ...")
+            noop = run_sync(sim, wh, "nothing new", extra_env=extra_env)
+            r["nothing_new"] = _sync_figures(noop)
+            _say(f"  {noop.process.wall_seconds:.2f}s, {noop.landed:,} records landed")
+            r["warehouse_bytes"] = wh.stat().st_size
+
+        if args.memory_4m:
+            r["memory_big"] = _memory_run(args.memory_scale, args.days, work, extra_env,
+                                          r["full"]["wall_seconds"] * args.memory_scale
+                                          / args.scale)
+    finally:
+        if not args.keep and args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    r["bench_seconds"] = time.perf_counter() - t_start
+    text = render(r)
+    print()
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text + "\n")
+    args.out.with_suffix(".json").write_text(json.dumps(r, indent=2, default=str) + "\n")
+    print(f"\nwritten: {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    return 0
+
+
+def _memory_run(scale: int, days: int, work: Path, extra_env: dict[str, str],
+                estimate: float) -> dict[str, Any]:
+    _say(f"memory: full sync of {scale:,} audit events (estimated {estimate / 60:.1f} min) ...")
+    with Simulator(scale, days=days, log_dir=work) as sim:
+        _say(f"  simulator up in {sim.startup_seconds:.1f}s")
+        wh = work / f"warehouse-{scale}.duckdb"
+        run = run_sync(sim, wh, f"full {scale}", extra_env=extra_env)
+    wh.unlink(missing_ok=True)
+    _say(f"  {run.process.wall_seconds:.1f}s, peak RSS {run.process.maxrss_bytes / MB:.0f} MB")
+    return {"scale": scale, **_sync_figures(run)}
+
+
+def _sync_figures(run: SyncRun) -> dict[str, Any]:
+    audit = run.stream(AUDIT) if any(s["stream"] == AUDIT for s in run.streams) else None
+    return {
+        "wall_seconds": run.process.wall_seconds,
+        "returncode": run.process.returncode,
+        "peak_rss_bytes": run.process.maxrss_bytes,
+        "peak_rss_polled_bytes": run.process.peak_rss_bytes,
+        "landed": run.landed,
+        "fetched": run.total("rows_fetched"),
+        "pages": run.total("pages"),
+        "requests": run.requests,
+        "bytes_served": run.bytes_served,
+        "rows_served": run.rows_served,
+        "audit": audit,
+        "streams": run.streams,
+        "stream_seconds": sum(float(s["seconds"] or 0) for s in run.streams),
+    }
+
+
+def _say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def _ok(flag: bool) -> str:
+    return "✅ met" if flag else "❌ missed"
+
+
+def render(r: dict[str, Any]) -> str:
+    m, full, ref = r["machine"], r["full"], r["reference"]
+    inc, noop = r["incremental"], r["nothing_new"]
+    audit = full["audit"]
+    audit_rate = audit["rows_inserted"] / audit["seconds"]
+    overall_rate = full["landed"] / full["wall_seconds"]
+    ref_rate = ref["rows_per_second"]
+    inc_ratio = inc["wall_seconds"] / full["wall_seconds"]
+    noop_ratio = noop["wall_seconds"] / full["wall_seconds"]
+    rss = full["peak_rss_bytes"]
+    env = " ".join(f"{k}={v}" for k, v in r["env"].items())
+    lines = [
+        f"## Benchmark results ({r['scale']:,} audit events, {r['days']} days of history)",
+        "",
+        f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']:.0f} GiB RAM; "
+        f"Python {m['python']}, DuckDB {m['duckdb']}. Run {r['when']}"
+        + (f", settings: `{env}`" if env else ", default settings") + ".",
+        f"Command: `.venv/bin/python -m bench{' --quick' if r['scale'] == 100_000 else ''}"
+        f"{' --memory-4m' if 'memory_big' in r else ''}` "
+        f"(bench total {r['bench_seconds'] / 60:.1f} min).",
+        "",
+        "| figure | value | reference / target | ratio | status |",
+        "| --- | ---: | ---: | ---: | --- |",
+        f"| full sync: wall time (process, start-up incl.) | {full['wall_seconds']:.1f} s | | | |",
+        f"| full sync: records landed, all 5 streams | {full['landed']:,} | | | |",
+        f"| full sync: all records/s (landed ÷ process wall) | {overall_rate:,.0f}/s | "
+        f"DuckDB {ref_rate:,.0f}/s | {overall_rate / ref_rate:.2f} | (mixed record sizes) |",
+        f"| **audit events/s** (audit stream, ledger duration: HTTP + validation + load + "
+        f"state) | **{audit_rate:,.0f}/s** ({audit['rows_inserted']:,} in "
+        f"{audit['seconds']:.1f} s) | DuckDB `read_json` {ref_rate:,.0f}/s "
+        f"({ref['rows']:,} in {ref['seconds']:.2f} s) | **{audit_rate / ref_rate:.2f}** | "
+        f"target ≥ 0.5: {_ok(audit_rate / ref_rate >= 0.5)} |",
+        f"| incremental sync (~{r.get('change_pct', 1)}% new/changed): wall time | "
+        f"{inc['wall_seconds']:.2f} s ({inc['landed']:,} landed) | full "
+        f"{full['wall_seconds']:.1f} s | {inc_ratio:.1%} | target ≤ 10%: "
+        f"{_ok(inc_ratio <= 0.10)} |",
+        f"| sync with nothing new: wall time | {noop['wall_seconds']:.2f} s "
+        f"({noop['landed']:,} landed) | full {full['wall_seconds']:.1f} s | {noop_ratio:.1%} | "
+        f"target ≤ 5%: {_ok(noop_ratio <= 0.05)} |",
+        f"| CLI start-up (`sippet-sync --help`) | {r['startup_seconds']:.2f} s | | | |",
+        f"| peak RSS, full sync of {r['scale']:,} | {rss / MB:.0f} MB | ≤ 400 MB | | "
+        f"{_ok(rss <= 400 * MB)} |",
+    ]
+    if "memory_big" in r:
+        big = r["memory_big"]
+        growth = big["peak_rss_bytes"] / rss
+        lines.append(
+            f"| peak RSS, full sync of {big['scale']:,} | {big['peak_rss_bytes'] / MB:.0f} MB "
+            f"({big['wall_seconds'] / 60:.1f} min, {big['landed']:,} landed) | "
+            f"{r['scale']:,}: {rss / MB:.0f} MB | {growth:.2f}× | target ≤ 1.15× and ≤ 400 MB:"
+            f" {_ok(growth <= 1.15 and big['peak_rss_bytes'] <= 400 * MB)} |")
+    else:
+        lines.append("| peak RSS, full sync of 4,000,000 | not run (`--memory-4m`) | | | |")
+    for label, s in (("full", full), ("incremental", inc), ("nothing new", noop)):
+        landed = max(s["landed"], 1)
+        lines.append(
+            f"| requests: {label} sync | {s['requests']:,} pages, {s['bytes_served'] / MB:,.1f}"
+            f" MB, {s['rows_served']:,} rows served | per record landed: "
+            f"{s['requests'] / landed:.4f} pages, {s['bytes_served'] / landed:,.0f} bytes, "
+            f"{s['rows_served'] / landed:.2f} rows served | | |")
+    lines += [
+        "",
+        "Full sync per stream (from `sippet._sync_runs`):",
+        "",
+        "| stream | pages | fetched | inserted | updated | seconds | rows/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for s in full["streams"]:
+        secs = float(s["seconds"] or 0)
+        lines.append(f"| {s['stream']} | {s['pages']:,} | {s['rows_fetched']:,} | "
+                     f"{s['rows_inserted']:,} | {s['rows_updated']:,} | {secs:.2f} | "
+                     f"{s['rows_fetched'] / secs if secs else 0:,.0f} |")
+    lines += [
+        "",
+        f"Incremental sync: clock advanced to {r['advanced_to']}; per stream "
+        "fetched/inserted/updated: " + "; ".join(
+            f"{s['stream']} {s['rows_fetched']:,}/{s['rows_inserted']:,}/{s['rows_updated']:,}"
+            for s in inc["streams"]) + ".",
+        f"Reference: {ref['ndjson_bytes'] / MB:,.0f} MB NDJSON, CREATE TABLE AS read_json "
+        f"{ref['load_seconds']:.2f} s + CHECKPOINT {ref['checkpoint_seconds']:.2f} s, "
+        f"DuckDB peak RSS {ref['peak_rss_bytes'] / MB:,.0f} MB. Peak RSS is the kernel's "
+        "ru_maxrss of the sync process (wait4).",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

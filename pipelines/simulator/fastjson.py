@@ -17,18 +17,19 @@ import orjson
 
 from . import vocab
 from .events import CALL_SLOTS, SUMS, TOKEN_FIELDS, state_value, tool_arguments, tool_output
+from .util import iso
 
 if TYPE_CHECKING:
     from .events import AuditEvents
 
 
-def _j(value: object) -> str:
-    return orjson.dumps(value).decode()
+def _j(value: object) -> bytes:
+    return orjson.dumps(value)
 
 
 def _lit(value: object) -> str:
     """A constant JSON fragment, escaped for %-formatting."""
-    return _j(value).replace("%", "%%")
+    return orjson.dumps(value).decode().replace("%", "%%")
 
 
 MODEL_JSON = [_j(m[0]) for m in vocab.MODELS]
@@ -52,8 +53,8 @@ PAYLOADS = {
 STATE_FIELDS = ("stateId", "stateLabel", "stepIndex", "totalSteps", "progressPercent")
 # ids and instants are formatted from integer parts computed with numpy for a whole page
 UUID = '"%08x-%04x-%04x-%04x-%012x"'
-ISO = '"%04d-%02d-%02dT%02d:%02d:%02d.%06dZ"'
-SUCCESS_JSON = ("null", "false", "true")
+ISO = '"%s.%06dZ"'
+SUCCESS_JSON = (b"null", b"false", b"true")
 
 
 def uuid_parts(hi: np.ndarray, lo: np.ndarray) -> list[list[int]]:
@@ -61,15 +62,21 @@ def uuid_parts(hi: np.ndarray, lo: np.ndarray) -> list[list[int]]:
             (lo >> 48).tolist(), (lo & 0xFFFFFFFFFFFF).tolist()]
 
 
-def iso_parts(us: np.ndarray) -> list[list[int]]:
-    d = us.astype("datetime64[us]")
-    month = d.astype("datetime64[M]")
-    sod = (us // 1_000_000) % 86_400
-    return [(month.astype("datetime64[Y]").astype(np.int64) + 1970).tolist(),
-            (month.astype(np.int64) % 12 + 1).tolist(),
-            ((d - month).astype("timedelta64[D]").astype(np.int64) + 1).tolist(),
-            (sod // 3600).tolist(), (sod // 60 % 60).tolist(), (sod % 60).tolist(),
-            (us % 1_000_000).tolist()]
+_PREFIX: dict[int, bytes] = {}
+
+
+def iso_parts(us: np.ndarray) -> list[list]:
+    """(b"2026-11-01T12:00:00" per second, microseconds): one cached prefix per second."""
+    if len(_PREFIX) > 500_000:
+        _PREFIX.clear()
+    secs = (us // 1_000_000).tolist()
+    prefixes = []
+    for sec in secs:
+        hit = _PREFIX.get(sec)
+        if hit is None:
+            hit = _PREFIX[sec] = iso(sec * 1_000_000)[:19].encode()
+        prefixes.append(hit)
+    return [prefixes, (us % 1_000_000).tolist()]
 
 
 def _spec(field: str, g: int, org: str) -> tuple[str, list[str]]:
@@ -81,7 +88,7 @@ def _spec(field: str, g: int, org: str) -> tuple[str, list[str]]:
     if field == "id":
         return UUID, [f"id#{i}" for i in range(5)]
     if field == "occurredAt":
-        return ISO, [f"ts#{i}" for i in range(7)]
+        return ISO, ["ts#0", "ts#1"]
     if field == "eventType":
         return _lit(vocab.EVENT_TYPES[g]), []
     if field == "organisationId":
@@ -108,10 +115,11 @@ def _spec(field: str, g: int, org: str) -> tuple[str, list[str]]:
 class EventRenderer:
     def __init__(self, res: AuditEvents) -> None:
         self.res = res
-        self.templates: dict[tuple[tuple[str, ...], int], tuple[str, list[str]]] = {}
+        self.templates: dict[tuple[tuple[str, ...], int], tuple[bytes, list[str]]] = {}
+        self.call_bytes: dict[int, tuple[bytes, ...]] = {}
         self.state_table = self._state_table()
 
-    def _state_table(self) -> dict[tuple[int, int], dict[str, str]]:
+    def _state_table(self) -> dict[tuple[int, int], dict[str, bytes]]:
         """JSON fragments of the state fields for every (step, total) pair."""
         table = {}
         for total in range(1, len(vocab.WORKFLOW_STATES) + 1):
@@ -119,7 +127,7 @@ class EventRenderer:
                 table[step, total] = {f: _j(state_value(step, total)[f]) for f in STATE_FIELDS}
         return table
 
-    def _template(self, fields: tuple[str, ...], g: int) -> tuple[str, list[str]]:
+    def _template(self, fields: tuple[str, ...], g: int) -> tuple[bytes, list[str]]:
         key = (fields, g)
         hit = self.templates.get(key)
         if hit is None:
@@ -128,18 +136,24 @@ class EventRenderer:
                 frag, keys = _spec(f, g, self.res.store.org_id)
                 parts.append(f"{_lit(f)}:{frag}")
                 args += keys
-            hit = self.templates[key] = ("{" + ",".join(parts) + "}", args)
+            # bytes formatting is ~30% faster than str and the page is sent as bytes anyway
+            hit = self.templates[key] = (("{" + ",".join(parts) + "}").encode(), args)
         return hit
 
-    def render(self, fields: list[str], pos: np.ndarray) -> list[str]:
-        """JSON text of each record at `pos` (in order) with exactly `fields`."""
+    def render(self, fields: list[str], pos: np.ndarray) -> list[bytes]:
+        """UTF-8 JSON of each record at `pos` (in order) with exactly `fields`."""
         etypes = self.res.store.events["etype"][pos]
-        out: list[str] = [""] * len(pos)
+        out: list[bytes] = [b""] * len(pos)
         for g in range(4):
             idx = np.flatnonzero(etypes == g)
             if not len(idx):
                 continue
             fmt, keys = self._template(tuple(fields), g)
+            if not keys:  # every requested field is constant for this event type
+                text = fmt % ()
+                for i in idx.tolist():
+                    out[i] = text
+                continue
             sub = pos[idx]
             cache: dict[str, list] = {}
             cols = [self._cached(cache, k, sub) for k in keys]
@@ -156,12 +170,20 @@ class EventRenderer:
             elif key.startswith("ts#"):
                 cache.update((f"ts#{i}", c) for i, c in enumerate(iso_parts(e["occ"][p])))
             elif key in CALL_SLOTS:
-                refs = self.res.store.call_refs
-                rows = [refs.get(i) for i in e["call"][p].tolist()]
+                rows = [self._call(i) for i in e["call"][p].tolist()]
                 cache.update((k, [r[s] for r in rows]) for k, s in CALL_SLOTS.items())
             else:
                 cache[key] = self._column(key, p)
         return cache[key]
+
+    def _call(self, index: int) -> tuple[bytes, ...]:
+        hit = self.call_bytes.get(index)
+        if hit is None:
+            if len(self.call_bytes) > 500_000:
+                self.call_bytes.clear()
+            hit = self.call_bytes[index] = tuple(
+                s.encode() for s in self.res.store.call_refs.get(index))
+        return hit
 
     def _column(self, key: str, p: np.ndarray) -> list:
         e = self.res.store.events
@@ -174,7 +196,7 @@ class EventRenderer:
         if key == "tool_json":
             return [TOOL_JSON[t] for t in e["tool"][p].tolist()]
         if key == "error_json":
-            return [ERROR_JSON[t][r] if r >= 0 else "null"
+            return [ERROR_JSON[t][r] if r >= 0 else b"null"
                     for t, r in zip(e["tool"][p].tolist(), e["err"][p].tolist(), strict=True)]
         if key == "success_json":
             return [SUCCESS_JSON[v + 1] for v in e["success"][p].tolist()]
@@ -186,7 +208,7 @@ class EventRenderer:
             return [_j(tool_arguments(t, a)) for t, a in zip(
                 e["tool"][p].tolist(), e["args"][p].tolist(), strict=True)]
         if key == "toolArgumentsRaw":
-            return [_j(_j(tool_arguments(t, a))) for t, a in zip(
+            return [_j(_j(tool_arguments(t, a)).decode()) for t, a in zip(
                 e["tool"][p].tolist(), e["args"][p].tolist(), strict=True)]
         if key == "toolOutput_json":
             return [_j(tool_output(t, s == 1, r, a)) for t, s, r, a in zip(

@@ -53,7 +53,7 @@ class ReadAhead:
         if missing:
             texts = self.renderer.render(fields, pos[missing])
             for i, text in zip(missing, texts, strict=True):
-                bucket[keys[i]] = text.encode()
+                bucket[keys[i]] = text
         return [bucket[p] for p in keys]
 
     def prefetch(self, fields: list[str], pos: np.ndarray, version: int) -> None:
@@ -71,7 +71,7 @@ class ReadAhead:
             if len(todo):
                 for p, text in zip(todo.tolist(), self.renderer.render(fields, todo),
                                    strict=True):
-                    bucket[p] = text.encode()
+                    bucket[p] = text
 
     def close(self) -> None:
         if self.pool is not None:

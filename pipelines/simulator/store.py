@@ -7,6 +7,7 @@ and events reference them by position.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 from typing import Any
 
@@ -27,10 +28,8 @@ def _to_numpy(columns: dict) -> dict[str, np.ndarray]:
 def _trim_heap() -> None:
     """Hand the generator's freed scratch memory back to the OS (glibc keeps it otherwise,
     which would double the resident size of a big dataset)."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: nothing to do
 
 
 def _sort(merged: dict[str, np.ndarray], time_col: str) -> dict[str, np.ndarray]:

@@ -7,6 +7,7 @@ RSS); this module only needs the standard library, httpx and psutil.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -152,10 +153,8 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, *, poll: flo
                 try:
                     rss = p.memory_info().rss
                     for child in p.children(recursive=True):
-                        try:
+                        with contextlib.suppress(psutil.NoSuchProcess):
                             rss += child.memory_info().rss
-                        except psutil.NoSuchProcess:
-                            pass
                     peak = max(peak, rss)
                 except psutil.NoSuchProcess:
                     return
@@ -205,7 +204,7 @@ def run_sync(sim: Simulator, warehouse: Path, label: str, *, extra_env: dict[str
              = None, profile_to: Path | None = None) -> SyncRun:
     env = {**os.environ, "SIPPET_BASE_URL": sim.url, "SIPPET_API_KEY": API_KEY,
            "SIPPET_WAREHOUSE": str(warehouse), **(extra_env or {})}
-    cmd = sync_command() + ["sync", "--no-models"]
+    cmd = [*sync_command(), "sync", "--no-models"]
     if profile_to is not None:
         cmd = [PYTHON, "-m", "cProfile", "-o", str(profile_to), "-m", "pipelines.cli", "sync",
                "--no-models"]
@@ -278,7 +277,7 @@ def machine() -> dict[str, Any]:
     import platform
 
     try:
-        import duckdb  # noqa: F401  (only for the version string)
+        import duckdb
 
         duck = duckdb.__version__
     except Exception:  # pragma: no cover

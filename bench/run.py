@@ -64,7 +64,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def startup_seconds(repeat: int = 3) -> float:
     """Best-of wall time of `sippet-sync --help`: the floor of any sync's wall time."""
-    return min(run_measured(sync_command() + ["--help"]).wall_seconds for _ in range(repeat))
+    return min(run_measured([*sync_command(), "--help"]).wall_seconds for _ in range(repeat))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
     r: dict[str, Any] = {"machine": machine(), "scale": args.scale, "days": args.days,
-                         "env": extra_env, "change_pct": f"{args.change * 100:g}", "when": datetime.now(UTC).isoformat(timespec="seconds")}
+                         "env": extra_env, "change_pct": f"{args.change * 100:g}",
+                         "when": datetime.now(UTC).isoformat(timespec="seconds")}
     try:
         _say(f"simulator: scale {args.scale:,} audit events, {args.days} days, fixed clock")
         with Simulator(args.scale, days=args.days, log_dir=work) as sim:
@@ -223,17 +224,18 @@ def render(r: dict[str, Any]) -> str:
         lines.append(
             f"| peak RSS, full sync of {big['scale']:,} | {big['peak_rss_bytes'] / MB:.0f} MB "
             f"({big['wall_seconds'] / 60:.1f} min, {big['landed']:,} landed) | "
-            f"{r['scale']:,}: {rss / MB:.0f} MB | {growth:.2f}× | target ≤ 1.15× and ≤ 400 MB:"
+            f"{r['scale']:,}: {rss / MB:.0f} MB | {growth:.2f}x | target ≤ 1.15x and ≤ 400 MB:"
             f" {_ok(growth <= 1.15 and big['peak_rss_bytes'] <= 400 * MB)} |")
     else:
         lines.append("| peak RSS, full sync of 4,000,000 | not run (`--memory-4m`) | | | |")
     for label, s in (("full", full), ("incremental", inc), ("nothing new", noop)):
-        landed = max(s["landed"], 1)
+        landed = s["landed"]
+        per = (f"per record landed: {s['requests'] / landed:.4f} pages, "
+               f"{s['bytes_served'] / landed:,.0f} bytes, {s['rows_served'] / landed:.2f} rows "
+               "served" if landed else "nothing landed (pure re-read of the lookback window)")
         lines.append(
             f"| requests: {label} sync | {s['requests']:,} pages, {s['bytes_served'] / MB:,.1f}"
-            f" MB, {s['rows_served']:,} rows served | per record landed: "
-            f"{s['requests'] / landed:.4f} pages, {s['bytes_served'] / landed:,.0f} bytes, "
-            f"{s['rows_served'] / landed:.2f} rows served | | |")
+            f" MB, {s['rows_served']:,} rows served | {per} | | |")
     lines += [
         "",
         "Full sync per stream (from `sippet._sync_runs`):",

@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     import duckdb
+    import pyarrow.compute as pc
     from pydantic import TypeAdapter
 
     from pipelines.arrow_batch import records_to_arrow
@@ -94,8 +95,6 @@ def main(argv: list[str] | None = None) -> int:
         db = work / f"load-{commit_pages}-{anti_join}.duckdb"
         con = duckdb.connect(str(db))
         cols = ", ".join(tables[0].schema.names)
-        con.execute(f"CREATE TABLE t AS SELECT *, now() AS _synced_at FROM tables0 LIMIT 0"
-                    .replace("tables0", "t0"), ) if False else None
         con.register("t0", tables[0])
         con.execute("CREATE TABLE t AS SELECT *, now() AS _synced_at FROM t0 LIMIT 0")
         con.unregister("t0")
@@ -107,7 +106,6 @@ def main(argv: list[str] | None = None) -> int:
             con.register("s", tb)
             probe = "SELECT id FROM t WHERE occurred_at BETWEEN ? AND ?"
             times = tb.column("occurred_at")
-            import pyarrow.compute as pc
             lo, hi = pc.min(times).as_py(), pc.max(times).as_py()
             if anti_join:
                 con.execute(f"INSERT INTO t SELECT {cols}, now() FROM s ANTI JOIN ({probe}) p "
@@ -128,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\n{n:,} audit events in {args.pages} pages of {args.page_size}, {mb:.0f} MB "
           f"({mb * 1e6 / n:,.0f} bytes/record)\n")
-    print(f"| step | seconds | µs/record | records/s |\n| --- | ---: | ---: | ---: |")
+    print("| step | seconds | µs/record | records/s |\n| --- | ---: | ---: | ---: |")
     for name, secs in out:
         print(f"| {name} | {secs:.3f} | {secs / n * 1e6:.1f} | {n / secs:,.0f} |")
     return 0

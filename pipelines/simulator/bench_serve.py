@@ -95,11 +95,16 @@ def main() -> None:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
                           headers={"x-api-key": cfg.api_key}) as client:
             for kind, full in (("keyset", False), ("offset", False), ("keyset", True)):
+                cpu0 = sum(server_proc.cpu_times()[:2])
                 rows, nbytes, secs = walk(client, kind, args.pages, "2026-10-02T00:00:00Z",
                                           "2026-11-01T12:00:00Z", full)
+                cpu = sum(server_proc.cpu_times()[:2]) - cpu0
                 label = f"{kind} {'client parses all' if full else 'server rate'}"
+                # server CPU per record is independent of other load on the machine: its
+                # inverse is what the server could serve with a core to itself
                 print(f"{label:28s}: {rows} records in {secs:.2f}s = {rows / secs:,.0f} records/s, "
-                      f"{nbytes / secs / 1e6:.1f} MB/s")
+                      f"{nbytes / secs / 1e6:.1f} MB/s; server CPU {cpu / rows * 1e6:.2f} us/record"
+                      f" = capacity {rows / cpu:,.0f} records/s per core")
         rss = server_proc.memory_info().rss
         print(f"server RSS after serving: {rss / 1e6:.0f} MB = "
               f"{rss / 1e6 / (cfg.scale / 1e6):.0f} MB per million audit events "

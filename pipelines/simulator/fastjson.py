@@ -68,20 +68,6 @@ def iso_bytes(us: np.ndarray) -> list[bytes]:
     return text.astype("S26").tolist()
 
 
-def iso_parts(us: np.ndarray) -> list[list]:
-    """(b"2026-11-01T12:00:00" per second, microseconds): one cached prefix per second."""
-    if len(_PREFIX) > 500_000:
-        _PREFIX.clear()
-    secs = (us // 1_000_000).tolist()
-    prefixes = []
-    for sec in secs:
-        hit = _PREFIX.get(sec)
-        if hit is None:
-            hit = _PREFIX[sec] = iso(sec * 1_000_000)[:19].encode()
-        prefixes.append(hit)
-    return [prefixes, (us % 1_000_000).tolist()]
-
-
 def _spec(field: str, g: int, org: str) -> tuple[str, list[str]]:
     """(template fragment, value keys) of one field for event type g."""
     if field in TOKEN_FIELDS or field in SUMS:

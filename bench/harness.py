@@ -205,6 +205,8 @@ def run_sync(sim: Simulator, warehouse: Path, label: str, *, extra_env: dict[str
     env = {**os.environ, "SIPPET_BASE_URL": sim.url, "SIPPET_API_KEY": API_KEY,
            "SIPPET_WAREHOUSE": str(warehouse), **(extra_env or {})}
     cmd = [*sync_command(), "sync", "--no-models"]
+    if any(k.startswith("BENCH_") for k in env):
+        cmd = [PYTHON, "-m", "bench.sync_variant", "sync", "--no-models"]
     if profile_to is not None:
         cmd = [PYTHON, "-m", "cProfile", "-o", str(profile_to), "-m", "pipelines.cli", "sync",
                "--no-models"]

@@ -49,7 +49,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--change", type=float, default=0.01,
                    help="fraction of the history the clock advances for the incremental sync")
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
-                   help="extra environment for the syncs, e.g. SIPPET_COMMIT_EVERY_PAGES=50")
+                   help="extra environment for the syncs, e.g. SIPPET_COMMIT_EVERY_PAGES=50; "
+                   "BENCH_DUCKDB_MEMORY_LIMIT / BENCH_DUCKDB_THREADS run bench.sync_variant")
     p.add_argument("--workdir", type=Path, default=None,
                    help="where warehouses and NDJSON go (default: a temp dir, removed)")
     p.add_argument("--keep", action="store_true", help="keep the workdir")

@@ -51,14 +51,27 @@ PAYLOADS = {
 }
 STATE_FIELDS = ("stateId", "stateLabel", "stepIndex", "totalSteps", "progressPercent")
 # ids and instants are formatted from integer parts computed with numpy for a whole page
-UUID = '"%08x-%04x-%04x-%04x-%012x"'
+UUID = '"%s"'
 ISO = '"%sZ"'
 SUCCESS_JSON = (b"null", b"false", b"true")
 
 
-def uuid_parts(hi: np.ndarray, lo: np.ndarray) -> list[list[int]]:
-    return [(hi >> 32).tolist(), ((hi >> 16) & 0xFFFF).tolist(), (hi & 0xFFFF).tolist(),
-            (lo >> 48).tolist(), (lo & 0xFFFFFFFFFFFF).tolist()]
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_DASHES = (8, 13, 18, 23)
+_DIGIT_SLOTS = np.array([i for i in range(36) if i not in _DASHES])
+
+
+def uuid_bytes(hi: np.ndarray, lo: np.ndarray) -> list[bytes]:
+    """Canonical uuid text per (hi, lo) pair, built with numpy (one value per record in the
+    template instead of five integer parts)."""
+    raw = np.empty((len(hi), 2), dtype=">u8")
+    raw[:, 0], raw[:, 1] = hi, lo
+    nibbles = raw.view(np.uint8).reshape(len(hi), 16)
+    digits = np.empty((len(hi), 32), dtype=np.uint8)
+    digits[:, 0::2], digits[:, 1::2] = _HEX[nibbles >> 4], _HEX[nibbles & 0xF]
+    text = np.full((len(hi), 36), ord("-"), dtype=np.uint8)
+    text[:, _DIGIT_SLOTS] = digits
+    return text.view("S36").ravel().tolist()
 
 
 def iso_bytes(us: np.ndarray) -> list[bytes]:
@@ -75,7 +88,7 @@ def _spec(field: str, g: int, org: str) -> tuple[str, list[str]]:
     if field in CALL_SLOTS:
         return '"%s"', [field]
     if field == "id":
-        return UUID, [f"id#{i}" for i in range(5)]
+        return UUID, ["id_text"]
     if field == "occurredAt":
         return ISO, ["occ_iso"]
     if field == "eventType":
@@ -153,9 +166,8 @@ class EventRenderer:
     def _cached(self, cache: dict[str, list], key: str, p: np.ndarray) -> list:
         if key not in cache:
             e = self.res.store.events
-            if key.startswith("id#"):
-                cache.update((f"id#{i}", c) for i, c in enumerate(uuid_parts(e["hi"][p],
-                                                                              e["lo"][p])))
+            if key == "id_text":
+                cache[key] = uuid_bytes(e["hi"][p], e["lo"][p])
             elif key == "occ_iso":
                 cache[key] = iso_bytes(e["occ"][p])
             elif key in CALL_SLOTS:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import socket
+import sys
 import time
 from typing import Any
 
@@ -33,10 +35,10 @@ def _free_port() -> int:
 
 def _serve(scale: int | str, port: int, ready: Any) -> None:
     # keyset by default so a first page with only `limit` starts a keyset walk
-    import sys
-
-    sys.setswitchinterval(float(__import__("os").environ.get("SIM_SWITCH", "0.005")))
+    sys.setswitchinterval(float(os.environ.get("SIM_SWITCH", "0.005")))
     server = SimulatorServer(SimulatorConfig(scale=scale, default_page_type="keyset"), port=port)
+    if os.environ.get("SIM_NO_READAHEAD"):  # to measure what the read-ahead brings
+        server.simulator.resources["CallAiAuditEvent"].reader.prefetch = lambda *a: None
     server.start()
     ready.put(server.simulator.memory_bytes())
     server.serve_forever()

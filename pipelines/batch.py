@@ -8,9 +8,10 @@ unflushed batch, and the next run resumes from the committed cursor with no gap 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -23,6 +24,9 @@ from warehouse import loader, state
 from warehouse.crashpoints import crash_point
 
 log = logging.getLogger(__name__)
+
+#: Clock skew tolerated between Sippet's clock and ours before a timestamp counts as future.
+FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 @dataclass
@@ -77,7 +81,8 @@ class StreamRun:
         self.counters.pages += 1
         self.counters.rows_fetched += len(results)
         self._pending_pages += 1
-        for record in page.records:
+        records = self._refuse_future(page.records, context)
+        for record in records:
             self._pending[record["id"]] = record
         self._pending_rejected.extend(page.rejected)
         new_fields = page.unknown_fields - self.unknown_fields
@@ -85,6 +90,30 @@ class StreamRun:
             log.warning("%s: API sent unknown fields %s (kept out of the warehouse)",
                         self.spec.name, sorted(new_fields))
             self.unknown_fields |= new_fields
+
+    def _refuse_future(self, records: list[dict[str, Any]], context: str
+                       ) -> list[dict[str, Any]]:
+        """Quarantine records whose cursor field lies past the sync's end.
+
+        Immutable rows are never rewritten, so a clock error upstream would stay forever and
+        a corrected version would escape the id probe of its (new) time range.
+        """
+        field_name, cap = self.spec.cursor_field, self.cursor_cap
+        if field_name is None or cap is None:
+            return records
+        limit = cap + FUTURE_TOLERANCE
+        if all(r[field_name] <= limit for r in records):
+            return records
+        kept = []
+        for record in records:
+            if record[field_name] <= limit:
+                kept.append(record)
+            else:
+                self._pending_rejected.append(reject(
+                    record, f"field {field_name}: timestamp in the future ({record[field_name]}"
+                    f" > sync end {cap.isoformat()})", f"{self.spec.name}: {context}",
+                    field=field_name))
+        return kept
 
     def flush(self, *, snapshot: bool = False) -> None:
         """Commit the buffered batch, its quarantine entries, cursor and ledger atomically."""
@@ -97,7 +126,7 @@ class StreamRun:
             crash_point("before_commit")
             self.con.execute("COMMIT")
         except BaseException:
-            self.con.execute("ROLLBACK")
+            _rollback_quietly(self.con)
             raise
         crash_point("after_commit")
         self.rejections.extend(self._pending_rejected)
@@ -167,6 +196,13 @@ class StreamRun:
             newest = min(newest, self.cursor_cap)
         if self.cursor is None or newest > self.cursor:
             self.cursor = newest
+
+
+def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    # A failed COMMIT (disk full) has already aborted the transaction: a ROLLBACK error
+    # would hide the real cause, so only the original exception propagates.
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
 
 
 def _time_range(records: list[dict[str, Any]], field_name: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -19,7 +20,7 @@ from pipelines.settings import SippetSettings
 from pipelines.streams import STREAMS, StreamKind, StreamSpec, get_stream
 from warehouse import state
 from warehouse.crashpoints import crash_point
-from warehouse.store import open_warehouse
+from warehouse.store import WarehouseError, open_warehouse, tune_for_bulk_load
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def sync(
     con = open_warehouse(target or settings.warehouse, wait_seconds=wait_seconds)
     results: list[StreamResult] = []
     try:
+        tune_for_bulk_load(con, settings.duckdb_memory_limit)
         state.mark_interrupted_runs(con)
         with SippetClient(settings) as client:
             run_id = uuid.uuid4().hex
@@ -85,9 +87,22 @@ def sync(
                     break
                 crash_point("between_streams")
         con.execute("CHECKPOINT")
+    except duckdb.Error as exc:
+        # Disk full, I/O errors: committed batches are safe (WAL); say so without a traceback.
+        raise WarehouseError(
+            f"warehouse write failed: {exc}. Committed batches are kept; free space or fix "
+            "the storage, then rerun the sync to resume."
+        ) from exc
     finally:
-        con.close()
+        _close_quietly(con)
     return results
+
+
+def _close_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.close()
+    except duckdb.Error:
+        log.warning("closing the warehouse failed; the WAL is replayed on the next open")
 
 
 def _no_progress(run: StreamRun) -> None:
@@ -116,9 +131,9 @@ def _sync_stream(
     started = datetime.now(UTC)
     clock = time.monotonic()
     cursor_before = state.get_cursor(con, spec.name)
-    cursor = _parse_cursor(cursor_before)
-    warnings = _future_cursor_warning(spec, cursor, end)
+    cursor, warnings = _starting_cursor(con, spec, _parse_cursor(cursor_before), end)
     plan = _plan(settings, spec, mode, cursor, since, end)
+    plan = _cover_idless_quarantine(con, spec, plan, mode)
     state.start_run(con, run_id, spec.name, mode, started, cursor_before)
     run = StreamRun(spec, con, run_id, started, move_cursor=mode != "window", cursor=cursor,
                     cursor_cap=end)
@@ -126,6 +141,8 @@ def _sync_stream(
     status, error = "succeeded", None
     try:
         read_stream(run, client, plan, progress)
+        if mode != "window":  # a complete walk met every id-less record again
+            state.clear_stale_idless(con, spec.name, started)
     except Exception as exc:
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         log.error("%s: sync failed: %s", spec.name, error)
@@ -166,11 +183,30 @@ def _parse_cursor(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def _future_cursor_warning(spec: StreamSpec, cursor: datetime | None, end: datetime
-                           ) -> list[str]:
-    if cursor is None or cursor <= end:
-        return []
+def _starting_cursor(con: duckdb.DuckDBPyConnection, spec: StreamSpec,
+                     cursor: datetime | None, end: datetime) -> tuple[datetime | None, list[str]]:
+    """The cursor to resume from; a saved cursor in the future is repaired, loudly.
+
+    Resuming from `end - lookback` would silently skip rows between the last row held and
+    that point, so resume from the newest row actually held instead.
+    """
+    if cursor is None or cursor <= end or spec.cursor_column is None:
+        return cursor, []
+    held = state.max_value(con, spec.table, spec.cursor_column)
+    repaired = min(held, end) if held is not None else None
     message = (f"{spec.name}: saved cursor {cursor.isoformat()} lies in the future (now "
-               f"{end.isoformat()}); reading from now minus the lookback and keeping the cursor")
+               f"{end.isoformat()}); resuming from the newest row held "
+               f"({repaired.isoformat() if repaired else 'none: full read'}) and resetting it")
     log.warning(message)
-    return [message]
+    return repaired, [message]
+
+
+def _cover_idless_quarantine(con: duckdb.DuckDBPyConnection, spec: StreamSpec, plan: ReadPlan,
+                             mode: str) -> ReadPlan:
+    """Start early enough to meet again quarantined records that had no id to re-read by."""
+    if plan.start is None or mode == "window" or spec.cursor_field is None:
+        return plan
+    earliest = state.earliest_idless(con, spec.name, spec.cursor_field)
+    if earliest is None or earliest >= plan.start:
+        return plan
+    return dataclasses.replace(plan, start=earliest)

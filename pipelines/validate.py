@@ -6,6 +6,7 @@ A record that fails validation is never dropped and never blocks its page: it be
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,6 +19,8 @@ from typing_extensions import TypedDict
 from pipelines.models import SippetRecord, api_fields
 
 _MAX_VALUE_CHARS = 80
+#: Quarantine key prefix of records that arrived without an id (they cannot be re-read by id).
+IDLESS_PREFIX = "?no-id:"
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def validate_page(model: type[SippetRecord], results: Any, *, context: str) -> V
         page = ValidatedPage(records)
     except ValidationError:
         page = _validate_each(model, results, context)
-    page.unknown_fields = _unknown_fields(model, page.records[:1])
+    page.unknown_fields = _unknown_fields(model, page.records)
     return page
 
 
@@ -95,11 +98,12 @@ def _validate_each(model: type[SippetRecord], results: list[Any], context: str) 
     return page
 
 
-def reject(raw: Any, exc: ValidationError | str, context: str) -> Rejected:
+def reject(raw: Any, exc: ValidationError | str, context: str, *, field: str | None = None
+           ) -> Rejected:
     """Describe why `raw` was refused: its id, the first failing field and value."""
     record_id = _record_id(raw)
     if isinstance(exc, str):
-        return Rejected(record_id, None, f"{context}: record {record_id}: {exc}", to_json(raw))
+        return Rejected(record_id, field, f"{context}: record {record_id}: {exc}", to_json(raw))
     error = exc.errors()[0]
     # loc is (index in the one-record list, field, ...): keep the field path.
     field_name = ".".join(str(part) for part in error["loc"][1:]) or None
@@ -113,7 +117,9 @@ def reject(raw: Any, exc: ValidationError | str, context: str) -> Rejected:
 def _record_id(raw: Any) -> str:
     if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"]:
         return raw["id"]
-    return "?"
+    # No usable id: key it by its content, so distinct bad records stay distinct rows.
+    digest = hashlib.sha1(to_json(raw).encode(), usedforsecurity=False).hexdigest()[:16]
+    return f"{IDLESS_PREFIX}{digest}"
 
 
 def _truncate(text: str) -> str:
@@ -125,6 +131,11 @@ def to_json(raw: Any) -> str:
     return json.dumps(raw, default=str, allow_nan=True, ensure_ascii=True)
 
 
-def _unknown_fields(model: type[SippetRecord], sample: list[dict[str, Any]]) -> set[str]:
-    # Every record of a page answers the same field selection, so one record is enough.
-    return set(sample[0]) - set(api_fields(model)) if sample else set()
+def _unknown_fields(model: type[SippetRecord], records: list[dict[str, Any]]) -> set[str]:
+    # Cheap on the normal path: only records with more keys than requested are looked at.
+    expected = len(model.model_fields)
+    extra: set[str] = set()
+    for record in records:
+        if len(record) > expected:
+            extra |= record.keys() - set(api_fields(model))
+    return extra

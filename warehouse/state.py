@@ -132,11 +132,43 @@ def release_quarantined(con: duckdb.DuckDBPyConnection, stream: str) -> int:
 def quarantined_ids(con: duckdb.DuckDBPyConnection, stream: str) -> list[str]:
     """Ids of this stream's quarantined records (re-read each sync until they validate)."""
     rows = con.execute(
-        "SELECT record_id FROM sippet._quarantine WHERE stream = ? AND record_id <> '?' "
-        "ORDER BY record_id",
+        "SELECT record_id FROM sippet._quarantine WHERE stream = ? "
+        "AND NOT starts_with(record_id, '?') ORDER BY record_id",
         [stream],
     ).fetchall()
     return [row[0] for row in rows]
+
+
+def earliest_idless(
+    con: duckdb.DuckDBPyConnection, stream: str, cursor_field: str
+) -> datetime | None:
+    """Earliest cursor value among quarantined records that came without an id.
+
+    They cannot be re-read by id, so the next read starts early enough to meet them again.
+    `cursor_field` comes from the stream registry (a JSON path, never API data).
+    """
+    row = con.execute(
+        "SELECT min(TRY_CAST(json_extract_string(raw_json, ?) AS TIMESTAMPTZ)) "
+        "FROM sippet._quarantine WHERE stream = ? AND starts_with(record_id, '?')",
+        [f"$.{cursor_field}", stream],
+    ).fetchall()
+    return row[0][0] if row else None
+
+
+def clear_stale_idless(con: duckdb.DuckDBPyConnection, stream: str, since: datetime) -> int:
+    """After a complete walk, id-less records not refused again were served valid: drop them."""
+    row = con.execute(
+        "DELETE FROM sippet._quarantine WHERE stream = ? AND starts_with(record_id, '?') "
+        "AND last_seen_at < ?",
+        [stream, since],
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def max_value(con: duckdb.DuckDBPyConnection, table: str, column: str) -> datetime | None:
+    """Largest value of a registry-declared column (used to repair a cursor in the future)."""
+    row = con.execute(f"SELECT max({column}) FROM {table}").fetchall()
+    return row[0][0] if row else None
 
 
 def has_quarantine(con: duckdb.DuckDBPyConnection, stream: str) -> bool:

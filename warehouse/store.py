@@ -141,6 +141,18 @@ def _apply(con: duckdb.DuckDBPyConnection, migration: Migration) -> None:
         raise
 
 
+def tune_for_bulk_load(con: duckdb.DuckDBPyConnection, memory_limit: str) -> None:
+    """Settings for a writing sync, measured on the 1M-event benchmark.
+
+    - A large checkpoint threshold stops DuckDB from checkpointing inside the many small
+      commits of a sync (59 ms per commit measured); the sync ends with one CHECKPOINT.
+    - A memory limit keeps the buffer pool from growing with the table (DuckDB's default
+      is 80% of RAM): the sync's memory then stays flat as history grows.
+    """
+    con.execute("SET checkpoint_threshold = '1GB'")
+    con.execute("SET memory_limit = ?", [memory_limit])
+
+
 def open_warehouse(
     target: str, *, read_only: bool = False, wait_seconds: float = 0.0
 ) -> duckdb.DuckDBPyConnection:

@@ -65,11 +65,6 @@ def test_bad_records_are_quarantined_with_a_clear_reason_then_released(
     _heal_and_check(sim, warehouse, settings)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: pipelines/validate.py reject + warehouse/state.py quarantine/quarantined_ids: a "
-    "record whose id is null is quarantined under record_id '?', never re-read (excluded by "
-    "quarantined_ids) and never released, while the cursor moves past it: after the API "
-    "heals, the quarantine keeps the '?' rows and the record is missing from time streams"))
 def test_null_required_fields_are_quarantined_then_released(sim, warehouse):
     sim.simulator.set_faults(null_required=0.05)
     settings = fast_settings(sim, warehouse)
@@ -112,9 +107,6 @@ def test_unknown_fields_are_tolerated_and_reported(sim, warehouse):
     assert diff_warehouse(warehouse, sim.simulator) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: pipelines/validate.py _unknown_fields samples only page.records[:1]: a new field "
-    "present on some records but not on each page's first one is never reported"))
 def test_unknown_field_on_later_records_of_a_page_is_reported(sim, warehouse, loopback):
     def extra_on_last(action: str, records: list[dict]) -> None:
         if len(records) > 1:
@@ -161,11 +153,6 @@ def test_future_timestamps_never_push_a_cursor_past_the_sync_end(sim, warehouse)
     assert dupes == [(0,)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: pipelines/batch.py StreamRun (no check on cursor fields > sync end): a record "
-    "served with a timestamp years ahead lands as valid; once the API corrects it, "
-    "insert_new's time-range probe misses the stored future row, so the id is inserted a "
-    "second time (duplicate) or the wrong timestamp stays forever"))
 def test_future_timestamps_heal_to_an_exact_warehouse(sim, warehouse):
     sim.simulator.set_faults(future_timestamp=0.05)
     settings = fast_settings(sim, warehouse)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pipelines.batch import StreamRun
 from pipelines.client import SippetClient
 from pipelines.pagination import iter_pages, iter_time_windows
+from pipelines.prefetch import prefetch
 from pipelines.streams import StreamKind
 from warehouse import state
 
@@ -62,8 +63,8 @@ def read_stream(run: StreamRun, client: SippetClient, plan: ReadPlan, progress: 
 
 def _paged(run: StreamRun, client: SippetClient, plan: ReadPlan, filter_: dict | None):
     spec = run.spec
-    return iter_pages(client, spec.action, fields=spec.fields, filter=filter_, sort=spec.sort,
-                      page_size=plan.page_size)
+    return prefetch(iter_pages(client, spec.action, fields=spec.fields, filter=filter_,
+                               sort=spec.sort, page_size=plan.page_size))
 
 
 def _read_time_cursor(run: StreamRun, client: SippetClient, plan: ReadPlan,

@@ -60,7 +60,7 @@ class SippetSettings(BaseSettings):
     )
     commit_every_pages: int = Field(25, ge=1, description="Pages per warehouse transaction.")
     duckdb_memory_limit: str = Field(
-        "256MB", description="DuckDB memory_limit for the sync's connection (flat memory)."
+        "128MB", description="DuckDB memory_limit for the sync's connection (flat memory)."
     )
 
     @field_validator("base_url")

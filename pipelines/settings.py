@@ -59,6 +59,9 @@ class SippetSettings(BaseSettings):
         description="Per-stream re-read window; env SIPPET_LOOKBACK_MINUTES as JSON.",
     )
     commit_every_pages: int = Field(25, ge=1, description="Pages per warehouse transaction.")
+    duckdb_checkpoint_threshold: str = Field(
+        "1GB", description="WAL size that triggers a DuckDB checkpoint during a sync."
+    )
     duckdb_memory_limit: str = Field(
         "128MB", description="DuckDB memory_limit for the sync's connection (flat memory)."
     )

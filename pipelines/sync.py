@@ -74,7 +74,8 @@ def sync(
     con = open_warehouse(target or settings.warehouse, wait_seconds=wait_seconds)
     results: list[StreamResult] = []
     try:
-        tune_for_bulk_load(con, settings.duckdb_memory_limit)
+        tune_for_bulk_load(con, settings.duckdb_memory_limit,
+                           settings.duckdb_checkpoint_threshold)
         state.mark_interrupted_runs(con)
         with SippetClient(settings) as client:
             run_id = uuid.uuid4().hex

@@ -141,7 +141,9 @@ def _apply(con: duckdb.DuckDBPyConnection, migration: Migration) -> None:
         raise
 
 
-def tune_for_bulk_load(con: duckdb.DuckDBPyConnection, memory_limit: str) -> None:
+def tune_for_bulk_load(
+    con: duckdb.DuckDBPyConnection, memory_limit: str, checkpoint_threshold: str = "1GB"
+) -> None:
     """Settings for a writing sync, measured on the 1M-event benchmark.
 
     - A large checkpoint threshold stops DuckDB from checkpointing inside the many small
@@ -149,7 +151,7 @@ def tune_for_bulk_load(con: duckdb.DuckDBPyConnection, memory_limit: str) -> Non
     - A memory limit keeps the buffer pool from growing with the table (DuckDB's default
       is 80% of RAM): the sync's memory then stays flat as history grows.
     """
-    con.execute("SET checkpoint_threshold = '1GB'")
+    con.execute("SET checkpoint_threshold = ?", [checkpoint_threshold])
     con.execute("SET memory_limit = ?", [memory_limit])
 
 

@@ -276,19 +276,52 @@ def iter_time_windows(
         raise ValueError("need target_rows >= 1 and 0 < min_window <= max_window")
     size = max(min_window, min(max_window, initial))
     lower = start
+    previous_rows = -1  # nothing fetched yet: the first window is probed too
     while lower < end:
         upper = min(lower + size, end)
-        where = window_filter(field, lower, upper, extra_filter)
-        # Never send `page`: list_calls rejects it and always returns every match.
-        data = client.run(action, fields=fields, filter=where, sort=sort)
-        if not isinstance(data, list):
-            raise PaginationError(
-                f"{action}: window [{iso_utc(lower)}, {iso_utc(upper)}): expected a plain "
-                f"array, got {type(data).__name__}",
-                action=action,
-            )
+        if previous_rows <= 0:
+            # After an empty window the size doubled blindly: a jump from empty history
+            # into dense data could return the whole history in one response. Count the
+            # window first with ids only (about 10x smaller), shrinking it until it fits.
+            upper, count = _probe(client, action, field, lower, upper, extra_filter,
+                                  target_rows=target_rows, min_window=min_window)
+            if count == 0:
+                yield Window(lower, upper, [])
+                size = next_window_size(upper - lower, 0, target_rows=target_rows,
+                                        min_window=min_window, max_window=max_window)
+                previous_rows, lower = 0, upper
+                continue
+            size = upper - lower
+        data = _fetch_window(client, action, fields, field, lower, upper, sort, extra_filter)
         yield Window(lower, upper, data)
+        previous_rows = len(data)
         size = next_window_size(
             size, len(data), target_rows=target_rows, min_window=min_window, max_window=max_window
         )
         lower = upper
+
+
+def _fetch_window(client: RpcRunner, action: str, fields: Sequence[str], field: str,
+                  lower: datetime, upper: datetime, sort: str | None,
+                  extra_filter: dict[str, Any] | None) -> list[dict[str, Any]]:
+    where = window_filter(field, lower, upper, extra_filter)
+    # Never send `page`: list_calls rejects it and always returns every match.
+    data = client.run(action, fields=fields, filter=where, sort=sort)
+    if not isinstance(data, list):
+        raise PaginationError(
+            f"{action}: window [{iso_utc(lower)}, {iso_utc(upper)}): expected a plain "
+            f"array, got {type(data).__name__}",
+            action=action,
+        )
+    return data
+
+
+def _probe(client: RpcRunner, action: str, field: str, lower: datetime, upper: datetime,
+           extra_filter: dict[str, Any] | None, *, target_rows: int, min_window: timedelta
+           ) -> tuple[datetime, int]:
+    """Shrink [lower, upper) until an id-only count is at most twice the target."""
+    while True:
+        ids = _fetch_window(client, action, ["id"], field, lower, upper, None, extra_filter)
+        if len(ids) <= 2 * target_rows or upper - lower <= min_window:
+            return upper, len(ids)
+        upper = lower + max(min_window, (upper - lower) * (target_rows / len(ids)))

@@ -87,8 +87,9 @@ def test_windows_are_contiguous_half_open_and_never_send_page() -> None:
     assert all(a.end == b.start for a, b in itertools.pairwise(got))
     assert all(w.start < w.end for w in got)
     assert all("page" not in body for body in server.bodies)
-    assert server.bodies[0]["sort"] == "startedAt,id"
-    assert server.bodies[0]["filter"]["startedAt"]["lessThan"] == "2026-01-02T00:00:00.000000Z"
+    full = [body for body in server.bodies if body["fields"] != ["id"]]
+    assert full[0]["sort"] == "startedAt,id"
+    assert full[0]["filter"]["startedAt"]["lessThan"] == "2026-01-02T00:00:00.000000Z"
 
 
 def test_extra_filter_is_sent_with_every_window() -> None:
@@ -112,15 +113,32 @@ def test_busy_windows_shrink_proportionally_then_settle() -> None:
 
     got = windows(CallsServer(rows), T0, T0 + 2 * DAY, initial=DAY, **LIMITS)
     sizes = [w.end - w.start for w in got]
-    assert sizes[0] == DAY and sizes[1] == DAY / 4
-    assert all(len(w.results) <= 100 for w in got[1:])
+    # The first window is counted with ids only and shrunk before any full fetch.
+    assert sizes[0] == DAY / 4
+    assert all(len(w.results) <= 100 for w in got)
 
 
-def test_huge_window_is_yielded_but_shrinks_hard() -> None:
-    end = T0 + DAY + DAY / 20
+def test_burst_that_cannot_be_split_is_still_delivered() -> None:
+    end = T0 + timedelta(minutes=3)
     got = windows(CallsServer(lambda start, end: 1000), T0, end, initial=DAY, **LIMITS)
     assert len(got[0].results) == 1000  # still delivered: the rows are real
-    assert [w.end - w.start for w in got] == [DAY, DAY * (100 / 1000) / 2]
+    assert [w.end - w.start for w in got] == [timedelta(minutes=1)] * 3
+
+
+def test_jump_from_empty_history_into_dense_data_is_probed_not_fetched_whole() -> None:
+    # Empty for 20 days, then 1,000 rows a day: blind doubling would fetch 8 days at once.
+    def rows(start: datetime, end: datetime) -> int:
+        dense_from = T0 + 20 * DAY
+        overlap = min(end, T0 + 40 * DAY) - max(start, dense_from)
+        return max(0, round(1000 * overlap / DAY))
+
+    server = CallsServer(rows)
+    got = windows(server, T0, T0 + 40 * DAY, initial=DAY, **LIMITS)
+    assert abs(sum(len(w.results) for w in got) - 20_000) <= len(got)  # fake rounds per window
+    full = [body for body in server.bodies if body["fields"] != ["id"]]
+    # Without the probe the first dense fetch would be an 8-day window: 8,000 rows.
+    assert max(len(w.results) for w in got) <= 4 * 100
+    assert len(full) < len(server.bodies)
 
 
 def test_nothing_to_do_for_an_empty_range() -> None:

@@ -41,7 +41,8 @@ class RunCounters:
     rows_quarantined: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        # Only the counters, also when called on a subclass carrying more fields.
+        return {name: getattr(self, name) for name in RunCounters.__dataclass_fields__}
 
 
 @dataclass
@@ -69,10 +70,6 @@ class StreamRun:
     @property
     def pending_rows(self) -> int:
         return len(self._pending)
-
-    @property
-    def has_pending_rejections(self) -> bool:
-        return bool(self._pending_rejected)
 
     def add_page(self, results: Any, context: str) -> None:
         """Validate one page and buffer its records (newest version of an id wins)."""
@@ -116,7 +113,11 @@ class StreamRun:
         return kept
 
     def flush(self, *, snapshot: bool = False) -> None:
-        """Commit the buffered batch, its quarantine entries, cursor and ledger atomically."""
+        """Commit the buffered batch, its quarantine entries, cursor and ledger atomically.
+
+        `snapshot`: the batch is the complete current list; rows absent from it are deleted,
+        unless a record of it was refused (its row would be deleted while it still exists).
+        """
         records = list(self._pending.values())
         batch, unencodable = self._to_arrow(records)
         self._pending_rejected.extend(unencodable)
@@ -153,7 +154,7 @@ class StreamRun:
         now = datetime.now(UTC)
         loader.stage(self.con, batch)
         try:
-            counts = self._load(records, now, snapshot)
+            counts = self._load(records, now, snapshot and not self._pending_rejected)
             state.release_quarantined(self.con, self.spec.name)
         finally:
             loader.unstage(self.con)

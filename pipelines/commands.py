@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import click
+import duckdb
 
 from pipelines.progress import Progress
 from pipelines.settings import SippetSettings
@@ -134,7 +135,7 @@ def print_demo_report(warehouse: str) -> None:
 def _optional_query(con, name: str):
     try:
         return run_query(con, name)
-    except Exception:
+    except duckdb.CatalogException:  # the analytics models were not built
         return None
 
 

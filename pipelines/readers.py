@@ -108,7 +108,7 @@ def _read_snapshot(run: StreamRun, client: SippetClient, plan: ReadPlan,
                     table_rows)
         run.flush()
         return
-    run.flush(snapshot=not run.rejections and not run.has_pending_rejections)
+    run.flush(snapshot=True)
 
 
 def _read_time_windows(run: StreamRun, client: SippetClient, plan: ReadPlan,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from pipelines.batch import StreamRun
+from pipelines.batch import RunCounters, StreamRun
 from pipelines.client import SippetClient
 from pipelines.errors import AuthenticationError
 from pipelines.readers import ReadPlan, lookback_start, read_stream
@@ -25,9 +25,9 @@ from warehouse.store import WarehouseError, open_warehouse, tune_for_bulk_load
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class StreamResult:
-    """What one stream's run did; mirrors its row in `sippet._sync_runs`."""
+@dataclass(kw_only=True)
+class StreamResult(RunCounters):
+    """What one stream's run did (its counters plus outcome); mirrors `sippet._sync_runs`."""
 
     stream: str
     status: str
@@ -35,14 +35,6 @@ class StreamResult:
     started_at: datetime
     ended_at: datetime
     duration_seconds: float
-    pages: int = 0
-    requests: int = 0
-    retries: int = 0
-    rows_fetched: int = 0
-    rows_inserted: int = 0
-    rows_updated: int = 0
-    rows_deleted: int = 0
-    rows_quarantined: int = 0
     cursor_before: str | None = None
     cursor_after: str | None = None
     error: str | None = None

@@ -24,11 +24,6 @@ class LoadCounts:
     updated: int = 0
     deleted: int = 0
 
-    def add(self, other: LoadCounts) -> None:
-        self.inserted += other.inserted
-        self.updated += other.updated
-        self.deleted += other.deleted
-
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> int:
     row = con.execute(sql, params).fetchone()

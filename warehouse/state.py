@@ -171,13 +171,6 @@ def max_value(con: duckdb.DuckDBPyConnection, table: str, column: str) -> dateti
     return row[0][0] if row else None
 
 
-def has_quarantine(con: duckdb.DuckDBPyConnection, stream: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM sippet._quarantine WHERE stream = ?", [stream]
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def non_final_ids(
     con: duckdb.DuckDBPyConnection, table: str, final_statuses: Iterable[str]
 ) -> list[str]:

@@ -99,11 +99,11 @@ class StreamRun:
         if field_name is None or cap is None:
             return records
         limit = cap + FUTURE_TOLERANCE
-        if all(r[field_name] <= limit for r in records):
+        if all(_not_after(r[field_name], limit) for r in records):
             return records
         kept = []
         for record in records:
-            if record[field_name] <= limit:
+            if _not_after(record[field_name], limit):
                 kept.append(record)
             else:
                 self._pending_rejected.append(reject(
@@ -182,16 +182,27 @@ class StreamRun:
             return counts
         first_seen = self.started_at if spec.kind is StreamKind.NEW_IDS else None
         time_column = spec.cursor_column
-        time_range = _time_range(records, spec.cursor_field) if spec.cursor_field else None
-        return loader.insert_new(self.con, spec.table, columns, synced_at=now,
-                                 time_column=time_column, time_range=time_range,
-                                 first_seen_at=first_seen)
+        if time_column is None or spec.cursor_field is None:
+            return loader.insert_new(self.con, spec.table, columns, synced_at=now,
+                                     first_seen_at=first_seen)
+        updated = loader.update_untimed(self.con, spec.table, columns, time_column,
+                                        synced_at=now)
+        counts = loader.insert_new(self.con, spec.table, columns, synced_at=now,
+                                   time_column=time_column,
+                                   time_range=_time_range(records, spec.cursor_field),
+                                   first_seen_at=first_seen)
+        counts.updated = updated
+        return counts
 
     def _advance_cursor(self, records: list[dict[str, Any]]) -> None:
         field_name = self.spec.cursor_field
-        if field_name is None or not records:
+        if field_name is None:
             return
-        newest = max(r[field_name] for r in records)
+        # A hidden (null) cursor value says nothing about where the stream is: skip it.
+        newest = max((r[field_name] for r in records if r[field_name] is not None),
+                     default=None)
+        if newest is None:
+            return
         if self.cursor_cap is not None:
             # A record from the future must never push the cursor past the sync's bound.
             newest = min(newest, self.cursor_cap)
@@ -208,10 +219,14 @@ def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
 
 def _time_range(records: list[dict[str, Any]], field_name: str
                 ) -> tuple[datetime, datetime] | None:
-    if not records:
+    values = [r[field_name] for r in records if r[field_name] is not None]
+    if not values:
         return None
-    values = [r[field_name] for r in records]
     return min(values), max(values)
+
+
+def _not_after(value: datetime | None, limit: datetime) -> bool:
+    return value is None or value <= limit
 
 
 def _iso(value: datetime) -> str:

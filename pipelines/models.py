@@ -5,6 +5,12 @@ Each model lists every *selectable* field of its resource (see
 column names; the camelCase alias is the API's field name. The field description is what
 lands in the warehouse as the column comment.
 
+The contract is the reference, not our expectations: `id` is the only field a record must
+carry a value for. "A field hidden by policy comes back `null`" (SIPPET_API.md) — any field, on
+any record — so every other field is `X | None` and a null lands as NULL; a null alone never
+sends a record to quarantine. A key missing from the record, or a value of the wrong type,
+still does.
+
 Validation rules that protect the warehouse and its cursors:
 - timestamps must carry a timezone (`AwareDatetime`) and are normalised to UTC;
 - integers are strict (no "12" or 1.5 silently coerced), NaN/Infinity are rejected;
@@ -42,13 +48,13 @@ class SippetRecord(BaseModel):
         frozen=True,
     )
 
-    id: str = Field(description="Primary key (UUID) of the record in Sippet.")
+    id: str | None = Field(description="Primary key (UUID) of the record in Sippet.")
 
 
 class Call(SippetRecord):
     """A phone call handled by Sippet. Mutable: status, end and duration change while it runs."""
 
-    direction: str = Field(description="`inbound` or `outbound`.")
+    direction: str | None = Field(description="`inbound` or `outbound`.")
     from_number: str | None = Field(description="Caller number (E.164).")
     to_number: str | None = Field(description="Called number (E.164).")
     sip_username: str | None = Field(description="SIP user that handled the call, if any.")
@@ -56,9 +62,9 @@ class Call(SippetRecord):
         description="initiated, ringing, answered (in progress) or completed, failed, busy, "
         "no_answer (final)."
     )
-    call_uuid: str = Field(description="Telephony-layer call UUID.")
+    call_uuid: str | None = Field(description="Telephony-layer call UUID.")
     call_source: str | None = Field(description="Where the call came from (sip, pstn, api, ...).")
-    started_at: Timestamp = Field(description="When the call started (UTC).")
+    started_at: Timestamp | None = Field(description="When the call started (UTC).")
     ended_at: Timestamp | None = Field(description="When the call ended; null while in progress.")
     duration_seconds: StrictInt | None = Field(
         description="Call length in seconds; null while in progress."
@@ -69,18 +75,18 @@ class Call(SippetRecord):
 class CallTranscript(SippetRecord):
     """One transcript line of a call (immutable; may be committed after `occurredAt`)."""
 
-    content: str = Field(description="Spoken text of the line.")
-    speaker: str = Field(description="`caller` or `agent`.")
+    content: str | None = Field(description="Spoken text of the line.")
+    speaker: str | None = Field(description="`caller` or `agent`.")
     item_id: str | None = Field(description="Realtime conversation item the line belongs to.")
     content_index: StrictInt | None = Field(description="Index of the line within its item.")
-    occurred_at: Timestamp = Field(description="When the line was spoken (UTC).")
-    call_id: str = Field(description="Call the line belongs to (calls.id).")
+    occurred_at: Timestamp | None = Field(description="When the line was spoken (UTC).")
+    call_id: str | None = Field(description="Call the line belongs to (calls.id).")
 
 
 class CallAiAuditEvent(SippetRecord):
     """One AI audit event of a call: a model response, a tool call or a workflow state step."""
 
-    event_type: str = Field(description="response, tool_call, tool_result or state_step.")
+    event_type: str | None = Field(description="response, tool_call, tool_result or state_step.")
     tool_name: str | None = Field(description="Tool invoked (tool events only).")
     tool_call_id: str | None = Field(description="Id pairing a tool call with its result.")
     tool_arguments_raw: str | None = Field(description="Tool arguments as the model wrote them.")
@@ -112,17 +118,17 @@ class CallAiAuditEvent(SippetRecord):
     call_uuid: str | None = Field(description="Telephony-layer call UUID.")
     room_id: str | None = Field(description="Realtime room id.")
     agent_id: str | None = Field(description="AI agent that handled the call.")
-    occurred_at: Timestamp = Field(description="When the event happened (UTC).")
-    call_id: str = Field(description="Call the event belongs to (calls.id).")
+    occurred_at: Timestamp | None = Field(description="When the event happened (UTC).")
+    call_id: str | None = Field(description="Call the event belongs to (calls.id).")
     organisation_id: str | None = Field(description="Organisation owning the call.")
 
 
 class OperatorStatusEvent(SippetRecord):
     """A change of an operator's status. No timestamp is exposed; ids are random UUIDs."""
 
-    sip_user_id: str = Field(description="SIP user (operator) whose status changed.")
+    sip_user_id: str | None = Field(description="SIP user (operator) whose status changed.")
     agent_name: str | None = Field(description="Operator display name.")
-    status: str = Field(description="available, on_break or logged_out.")
+    status: str | None = Field(description="available, on_break or logged_out.")
     source: str | None = Field(description="widget, api or system.")
     changed_by_user_id: str | None = Field(description="User who made the change, if any.")
 
@@ -130,9 +136,9 @@ class OperatorStatusEvent(SippetRecord):
 class OperatorStatus(SippetRecord):
     """The current status of one operator (a snapshot; operators may disappear)."""
 
-    sip_user_id: str = Field(description="SIP user (operator).")
+    sip_user_id: str | None = Field(description="SIP user (operator).")
     agent_name: str | None = Field(description="Operator display name.")
-    status: str = Field(description="available, on_break or logged_out.")
+    status: str | None = Field(description="available, on_break or logged_out.")
     source: str | None = Field(description="widget, api or system.")
     changed_by_user_id: str | None = Field(description="User who made the last change, if any.")
 

@@ -1,38 +1,51 @@
 """How each kind of stream is read: one small function per `StreamKind`.
 
 Each reader feeds pages into a `StreamRun` and decides when a batch is committed; the run
-owns validation, loading and state.
+owns validation, loading and state. Readers never query the warehouse: everything they need
+to know about it (ids to re-read) is in the `ReadPlan`, built before the first request.
+
+Records whose cursor field is hidden by policy (null) are invisible to every range filter
+(`greaterThanOrEqual` never matches null), so time-ordered streams read them separately each
+sync with `isNil`, and re-read by id the held ones that `isNil` no longer returns (their time
+was revealed).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from pipelines.batch import StreamRun
 from pipelines.client import SippetClient
 from pipelines.pagination import iter_pages, iter_time_windows
 from pipelines.prefetch import prefetch
 from pipelines.streams import StreamKind
-from warehouse import state
 
 log = logging.getLogger(__name__)
 
-#: Ids per `in` filter when re-reading non-final calls (keeps request bodies small).
+#: Ids per `in` filter when re-reading rows by id (keeps request bodies small).
 ID_CHUNK = 100
 
 
 @dataclass(frozen=True)
 class ReadPlan:
-    """The bounds of one stream's read, fixed before the first request."""
+    """The bounds of one stream's read and the ids to re-read, fixed before the first request."""
 
     start: datetime | None
     end: datetime
     page_size: int
     commit_every_pages: int
-    reread_open_rows: bool = True
+    #: Rows re-read by id whatever their age: quarantined records, non-final mutable rows.
+    reread_ids: tuple[str, ...] = ()
+    #: Held rows whose cursor field is null (re-read by id if `isNil` no longer returns them).
+    untimed_ids: frozenset[str] = field(default_factory=frozenset)
+    #: Read the records whose cursor field is null (`isNil`); off for `--since` windows.
+    read_untimed: bool = True
+    #: Rows the table held when the read started (a snapshot never wipes on an empty walk).
+    held_rows: int = 0
 
 
 ProgressHook = Callable[[StreamRun], None]
@@ -67,18 +80,60 @@ def _paged(run: StreamRun, client: SippetClient, plan: ReadPlan, filter_: dict |
                                sort=spec.sort, page_size=plan.page_size))
 
 
-def _read_time_cursor(run: StreamRun, client: SippetClient, plan: ReadPlan,
-                      progress: ProgressHook) -> None:
-    assert run.spec.cursor_field is not None
-    filter_ = time_filter(run.spec.cursor_field, plan.start, plan.end)
+def _fetch(run: StreamRun, client: SippetClient, plan: ReadPlan, filter_: dict, what: str
+           ) -> Iterator[tuple[list[dict[str, Any]], str]]:
+    """(results, context) of every response matching `filter_`, paged where the action is."""
+    if run.spec.kind is StreamKind.TIME_WINDOWS:  # list_calls: no pagination, one array
+        yield client.run(run.spec.action, fields=run.spec.fields, filter=filter_,
+                         sort=run.spec.sort), what
+        return
+    for page in _paged(run, client, plan, filter_):
+        yield page.results, f"{what}, page {page.number}"
+
+
+def _walk(run: StreamRun, client: SippetClient, plan: ReadPlan, filter_: dict | None,
+          progress: ProgressHook) -> None:
     for page in _paged(run, client, plan, filter_):
         run.add_page(page.results, f"page {page.number} (request {page.request})")
         _maybe_flush(run, plan)
         progress(run)
     run.flush()
-    for chunk in _chunks(state.quarantined_ids(run.con, run.spec.name)):
-        for page in _paged(run, client, plan, {"id": {"in": chunk}}):
-            run.add_page(page.results, f"re-read of quarantined records, page {page.number}")
+
+
+def _read_time_cursor(run: StreamRun, client: SippetClient, plan: ReadPlan,
+                      progress: ProgressHook) -> None:
+    assert run.spec.cursor_field is not None
+    _walk(run, client, plan, time_filter(run.spec.cursor_field, plan.start, plan.end), progress)
+    _read_untimed_and_reread(run, client, plan, progress)
+
+
+def _read_untimed_and_reread(run: StreamRun, client: SippetClient, plan: ReadPlan,
+                             progress: ProgressHook) -> None:
+    """The null-cursor read, then every row the plan re-reads by id."""
+    seen: set[str] = set()
+    if plan.read_untimed:
+        assert run.spec.cursor_field is not None
+        untimed = {run.spec.cursor_field: {"isNil": True}}
+        for results, context in _fetch(run, client, plan, untimed, "records without "
+                                       f"{run.spec.cursor_field}"):
+            seen.update(r["id"] for r in results if isinstance(r, dict)
+                        and isinstance(r.get("id"), str))
+            run.add_page(results, context)
+            _maybe_flush(run, plan)
+            progress(run)
+        run.flush()
+    revealed = sorted(plan.untimed_ids - seen) if plan.read_untimed else []
+    _reread_ids(run, client, plan, [*plan.reread_ids, *revealed], progress)
+
+
+def _reread_ids(run: StreamRun, client: SippetClient, plan: ReadPlan, ids: Sequence[str],
+                progress: ProgressHook) -> None:
+    for chunk in _chunks(list(dict.fromkeys(ids))):
+        for results, context in _fetch(run, client, plan, {"id": {"in": chunk}},
+                                       f"re-read of {len(chunk)} rows by id"):
+            run.add_page(results, context)
+            _maybe_flush(run, plan)
+            progress(run)
     run.flush()
 
 
@@ -88,11 +143,7 @@ def _chunks(ids: list[str]) -> list[list[str]]:
 
 def _read_new_ids(run: StreamRun, client: SippetClient, plan: ReadPlan,
                   progress: ProgressHook) -> None:
-    for page in _paged(run, client, plan, None):
-        run.add_page(page.results, f"page {page.number} (request {page.request})")
-        _maybe_flush(run, plan)
-        progress(run)
-    run.flush()
+    _walk(run, client, plan, None, progress)
 
 
 def _read_snapshot(run: StreamRun, client: SippetClient, plan: ReadPlan,
@@ -101,11 +152,10 @@ def _read_snapshot(run: StreamRun, client: SippetClient, plan: ReadPlan,
     for page in _paged(run, client, plan, None):
         run.add_page(page.results, f"page {page.number} (request {page.request})")
         progress(run)
-    table_rows = run.con.execute(f"SELECT count(*) FROM {run.spec.table}").fetchone()[0]
-    if run.counters.rows_fetched == 0 and table_rows:
+    if run.counters.rows_fetched == 0 and plan.held_rows:
         # An empty list can mean "no access" (Ash policies filter silently): never wipe on it.
         log.warning("%s: the API returned no rows; keeping the %d rows held", run.spec.name,
-                    table_rows)
+                    plan.held_rows)
         run.flush()
         return
     run.flush(snapshot=True)
@@ -122,23 +172,7 @@ def _read_time_windows(run: StreamRun, client: SippetClient, plan: ReadPlan,
         _maybe_flush(run, plan)
         progress(run)
     run.flush()
-    if plan.reread_open_rows:
-        _reread_open_rows(run, client, plan, progress)
-
-
-def _reread_open_rows(run: StreamRun, client: SippetClient, plan: ReadPlan,
-                      progress: ProgressHook) -> None:
-    """Re-read every row still in a non-final state (or quarantined), whatever its age."""
-    spec = run.spec
-    open_ids = state.non_final_ids(run.con, spec.table, spec.final_statuses)
-    open_ids += state.quarantined_ids(run.con, spec.name)
-    for chunk in _chunks(open_ids):
-        results = client.run(spec.action, fields=spec.fields, filter={"id": {"in": chunk}},
-                             sort=spec.sort)
-        run.add_page(results, f"re-read of {len(chunk)} open or quarantined rows")
-        _maybe_flush(run, plan)
-        progress(run)
-    run.flush()
+    _read_untimed_and_reread(run, client, plan, progress)
 
 
 def _maybe_flush(run: StreamRun, plan: ReadPlan) -> None:

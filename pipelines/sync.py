@@ -125,7 +125,7 @@ def _sync_stream(
     clock = time.monotonic()
     cursor_before = state.get_cursor(con, spec.name)
     cursor, warnings = _starting_cursor(con, spec, _parse_cursor(cursor_before), end)
-    plan = _plan(settings, spec, mode, cursor, since, end)
+    plan = _plan(con, settings, spec, mode, cursor, since, end)
     plan = _cover_idless_quarantine(con, spec, plan, mode)
     state.start_run(con, run_id, spec.name, mode, started, cursor_before)
     run = StreamRun(spec, con, run_id, started, move_cursor=mode != "window", cursor=cursor,
@@ -155,8 +155,9 @@ def _sync_stream(
     )
 
 
-def _plan(settings: SippetSettings, spec: StreamSpec, mode: str, cursor: datetime | None,
-          since: datetime | None, end: datetime) -> ReadPlan:
+def _plan(con: duckdb.DuckDBPyConnection, settings: SippetSettings, spec: StreamSpec,
+          mode: str, cursor: datetime | None, since: datetime | None, end: datetime
+          ) -> ReadPlan:
     if mode == "window":
         start = since
     elif spec.kind in (StreamKind.TIME_CURSOR, StreamKind.TIME_WINDOWS):
@@ -165,9 +166,17 @@ def _plan(settings: SippetSettings, spec: StreamSpec, mode: str, cursor: datetim
                                settings.start_date, end)
     else:
         start = None
+    reread: list[str] = []
+    if spec.kind in (StreamKind.TIME_CURSOR, StreamKind.TIME_WINDOWS):
+        reread = state.quarantined_ids(con, spec.name)
+    if spec.kind is StreamKind.TIME_WINDOWS and mode != "window":
+        reread = state.non_final_ids(con, spec.table, spec.final_statuses) + reread
+    untimed = (state.ids_where_null(con, spec.table, spec.cursor_column)
+               if spec.cursor_column else [])
     return ReadPlan(start=start, end=end, page_size=settings.page_size,
-                    commit_every_pages=settings.commit_every_pages,
-                    reread_open_rows=mode != "window")
+                    commit_every_pages=settings.commit_every_pages, reread_ids=tuple(reread),
+                    untimed_ids=frozenset(untimed), read_untimed=mode != "window",
+                    held_rows=state.row_count(con, spec.table))
 
 
 def _parse_cursor(value: str | None) -> datetime | None:

@@ -51,21 +51,51 @@ def insert_new(
 ) -> LoadCounts:
     """Insert staged rows whose id the table does not hold yet (immutable streams).
 
-    With a time column the existence probe only scans the batch's time range: ids never
-    change time, and DuckDB's zone maps skip the rest of a table loaded in time order.
+    With a time column the existence probe of a timed row only scans the batch's time range
+    (ids never change time, and DuckDB's zone maps skip the rest of a table loaded in time
+    order) plus the rows whose time is hidden (NULL). A staged row without a time is probed
+    against the whole table.
     """
+    if time_column is None:
+        return LoadCounts(inserted=_insert_absent(con, table, columns, synced_at, first_seen_at))
+    # Two probes, not one OR: each keeps its own filter pushdown into the table scan.
+    probe = f"SELECT id FROM {table} WHERE {time_column} IS NULL"
+    params: list[object] = []
+    if time_range:
+        probe += f" UNION ALL SELECT id FROM {table} WHERE {time_column} BETWEEN ? AND ?"
+        params = list(time_range)
+    timed = _insert_absent(con, table, columns, synced_at, first_seen_at, probe=probe,
+                           probe_params=params, where=f"s.{time_column} IS NOT NULL")
+    untimed = _insert_absent(con, table, columns, synced_at, first_seen_at,
+                             where=f"s.{time_column} IS NULL")
+    return LoadCounts(inserted=timed + untimed)
+
+
+def update_untimed(
+    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], time_column: str, *,
+    synced_at: datetime,
+) -> int:
+    """Update held rows whose time is hidden (NULL) when the staged version differs.
+
+    Such rows are re-read every sync; an immutable row only "changes" when a field hidden by
+    policy is revealed (its time included), and then the revealed values must land.
+    """
+    return _update_changed(con, table, columns, synced_at, only=f"t.{time_column} IS NULL")
+
+
+def _insert_absent(
+    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], synced_at: datetime,
+    first_seen_at: datetime | None, *, probe: str | None = None,
+    probe_params: Sequence[object] = (), where: str = "TRUE",
+) -> int:
     cols = ", ".join(f"s.{c}" for c in columns)
     extra, params = _extra_columns(synced_at, first_seen_at)
-    probe = f"SELECT id FROM {table}"
-    probe_params: list[object] = []
-    if time_column and time_range:
-        probe += f" WHERE {time_column} BETWEEN ? AND ?"
-        probe_params = list(time_range)
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}{extra['names']}) "
-        f"SELECT {cols}{extra['values']} FROM {STAGED} s ANTI JOIN ({probe}) t ON t.id = s.id"
+        f"SELECT {cols}{extra['values']} FROM {STAGED} s "
+        f"ANTI JOIN ({probe or f'SELECT id FROM {table}'}) t ON t.id = s.id WHERE {where}"
     )
-    return LoadCounts(inserted=_count(con, sql, [*params, *probe_params]))
+    return _count(con, sql, [*params, *probe_params])
 
 
 def _extra_columns(synced_at: datetime, first_seen_at: datetime | None) -> tuple[dict, list]:
@@ -80,18 +110,25 @@ def upsert_changed(
     con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], *, synced_at: datetime
 ) -> LoadCounts:
     """Update rows whose values changed, insert new ones; unchanged rows are not touched."""
-    value_cols = [c for c in columns if c != "id"]
-    assignments = ", ".join(f"{c} = s.{c}" for c in value_cols)
-    changed = " OR ".join(f"t.{c} IS DISTINCT FROM s.{c}" for c in value_cols)
-    updated = _count(
-        con,
-        f"UPDATE {table} t SET {assignments}, _synced_at = ? FROM {STAGED} s "
-        f"WHERE t.id = s.id AND ({changed})",
-        [synced_at],
-    )
+    updated = _update_changed(con, table, columns, synced_at)
     counts = insert_new(con, table, columns, synced_at=synced_at)
     counts.updated = updated
     return counts
+
+
+def _update_changed(
+    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], synced_at: datetime,
+    only: str = "TRUE",
+) -> int:
+    value_cols = [c for c in columns if c != "id"]
+    assignments = ", ".join(f"{c} = s.{c}" for c in value_cols)
+    changed = " OR ".join(f"t.{c} IS DISTINCT FROM s.{c}" for c in value_cols)
+    return _count(
+        con,
+        f"UPDATE {table} t SET {assignments}, _synced_at = ? FROM {STAGED} s "
+        f"WHERE t.id = s.id AND {only} AND ({changed})",
+        [synced_at],
+    )
 
 
 def delete_missing(con: duckdb.DuckDBPyConnection, table: str) -> int:

@@ -182,3 +182,15 @@ def non_final_ids(
         finals,
     ).fetchall()
     return [row[0] for row in rows]
+
+
+def ids_where_null(con: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
+    """Ids of rows whose registry-declared `column` is NULL (a cursor hidden by policy)."""
+    rows = con.execute(f"SELECT id FROM {table} WHERE {column} IS NULL ORDER BY id").fetchall()
+    return [row[0] for row in rows]
+
+
+def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Rows held by a registry-declared table."""
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0

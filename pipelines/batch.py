@@ -156,8 +156,13 @@ class StreamRun:
         try:
             counts = self._load(records, now, snapshot and not self._pending_rejected)
             state.release_quarantined(self.con, self.spec.name)
-        finally:
-            loader.unstage(self.con)
+        except BaseException:
+            # The failed statement aborted the transaction; unstaging now would raise
+            # "transaction is aborted" and hide the real error.
+            with contextlib.suppress(duckdb.Error):
+                loader.unstage(self.con)
+            raise
+        loader.unstage(self.con)
         if self._pending_rejected:
             rows = [state.QuarantineRow(r.record_id, r.field, r.reason, r.raw_json)
                     for r in self._pending_rejected]

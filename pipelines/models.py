@@ -48,7 +48,7 @@ class SippetRecord(BaseModel):
         frozen=True,
     )
 
-    id: str | None = Field(description="Primary key (UUID) of the record in Sippet.")
+    id: str = Field(description="Primary key (UUID) of the record in Sippet.")
 
 
 class Call(SippetRecord):

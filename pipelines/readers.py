@@ -20,9 +20,11 @@ from typing import Any
 
 from pipelines.batch import StreamRun
 from pipelines.client import SippetClient
-from pipelines.pagination import iter_pages, iter_time_windows
+from pipelines.paging import iter_pages
 from pipelines.prefetch import prefetch
 from pipelines.streams import StreamKind
+from pipelines.timestamps import format_instant
+from pipelines.windows import iter_time_windows
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +53,10 @@ class ReadPlan:
 ProgressHook = Callable[[StreamRun], None]
 
 
-def iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
 def time_filter(field: str, start: datetime | None, end: datetime) -> dict:
-    bounds = {"lessThan": iso(end)}
+    bounds = {"lessThan": format_instant(end)}
     if start is not None:
-        bounds["greaterThanOrEqual"] = iso(start)
+        bounds["greaterThanOrEqual"] = format_instant(start)
     return {field: bounds}
 
 
@@ -168,7 +166,8 @@ def _read_time_windows(run: StreamRun, client: SippetClient, plan: ReadPlan,
     for window in iter_time_windows(client, spec.action, fields=spec.fields,
                                     field=spec.cursor_field, start=plan.start, end=plan.end,
                                     sort=spec.sort):
-        run.add_page(window.results, f"window [{iso(window.start)}, {iso(window.end)})")
+        where = f"window [{format_instant(window.start)}, {format_instant(window.end)})"
+        run.add_page(window.results, where)
         _maybe_flush(run, plan)
         progress(run)
     run.flush()

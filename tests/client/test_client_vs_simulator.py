@@ -16,8 +16,9 @@ import pytest
 from pipelines.client import SippetClient, parse_retry_after
 from pipelines.errors import AuthenticationError, PaginationError, RpcError
 from pipelines.models import Call, CallAiAuditEvent, CallTranscript, api_fields
-from pipelines.pagination import iter_pages, iter_time_windows
+from pipelines.paging import iter_pages
 from pipelines.settings import SippetSettings
+from pipelines.windows import iter_time_windows
 
 simulator = pytest.importorskip("pipelines.simulator")
 if not hasattr(simulator, "serve"):  # pragma: no cover - while the simulator is being built

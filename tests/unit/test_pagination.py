@@ -10,8 +10,9 @@ import pytest
 
 from pipelines.client import SippetClient
 from pipelines.errors import PaginationError
-from pipelines.pagination import KeysetPaginator, OffsetPaginator, Page, iter_pages
+from pipelines.paging import KeysetPaginator, OffsetPaginator, Page, Refused, iter_pages
 from pipelines.settings import SippetSettings
+from pipelines.wire import parse_page
 
 ROWS = [{"id": f"r{i:02d}"} for i in range(7)]
 
@@ -224,15 +225,20 @@ def test_unrecognisable_pages_are_refused(data: Any) -> None:
 def test_offset_paginator_verbs() -> None:
     paginator = OffsetPaginator(2)
     assert paginator.first_request() == {"limit": 2}
-    data = {"results": [1, 2], "hasMore": True, "offset": 0}
-    assert paginator.advance(data, {"limit": 2}) is None
+    paginator.advance(parse_page({"type": "offset", "results": [1, 2], "hasMore": True,
+                                  "offset": 0}), {"limit": 2})
     assert paginator.has_next and paginator.next_request() == {"limit": 2, "offset": 2}
 
 
 def test_keyset_paginator_forgets_old_cursors_but_catches_recent_loops() -> None:
     paginator = KeysetPaginator(1)
     for i in range(5000):
-        data = {"results": [i], "hasMore": True, "nextPage": f"c{i}"}
-        assert paginator.advance(data, paginator.next_request()) is None
+        paginator.advance(keyset_page([i], f"c{i}"), paginator.next_request())
     assert len(paginator._seen) <= 4096
-    assert paginator.advance({"results": [1], "hasMore": True, "nextPage": "c4999"}, {})
+    with pytest.raises(Refused, match="already returned"):
+        paginator.advance(keyset_page([1], "c4999"), {})
+
+
+def keyset_page(results: list[Any], cursor: str) -> Any:
+    return parse_page({"type": "keyset", "results": results, "hasMore": True,
+                       "nextPage": cursor})

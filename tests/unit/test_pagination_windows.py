@@ -12,14 +12,14 @@ import pytest
 
 from pipelines.client import SippetClient
 from pipelines.errors import PaginationError
-from pipelines.pagination import (
+from pipelines.settings import SippetSettings
+from pipelines.timestamps import format_instant as iso_utc
+from pipelines.windows import (
     Window,
-    iso_utc,
     iter_time_windows,
     next_window_size,
     window_filter,
 )
-from pipelines.settings import SippetSettings
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 DAY = timedelta(days=1)

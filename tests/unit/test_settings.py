@@ -93,7 +93,7 @@ def test_key_never_shows_in_repr_str_or_dump() -> None:
 
 def test_import_reads_nothing() -> None:
     # A fresh interpreter, so reloading cannot leave two SippetSettings classes around.
-    code = "import pipelines.settings, pipelines.client, pipelines.pagination"
+    code = "import pipelines.settings, pipelines.client, pipelines.paging, pipelines.windows"
     env = {**os.environ, "SIPPET_PAGE_SIZE": "not a number", "SIPPET_API_KEY": ""}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

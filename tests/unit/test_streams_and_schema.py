@@ -75,5 +75,5 @@ def test_cursor_arithmetic():
     assert lookback_start(now + 48 * hour, hour, floor, now) == now - hour
     assert lookback_start(floor, hour, floor, now) == floor
     assert time_filter("occurredAt", now - hour, now) == {
-        "occurredAt": {"lessThan": "2026-11-01T12:00:00Z",
-                       "greaterThanOrEqual": "2026-11-01T11:00:00Z"}}
+        "occurredAt": {"lessThan": "2026-11-01T12:00:00.000000Z",
+                       "greaterThanOrEqual": "2026-11-01T11:00:00.000000Z"}}

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from pipelines.arrow_batch import records_to_arrow
 from pipelines.streams import StreamKind, StreamSpec
+from pipelines.timestamps import format_instant
 from pipelines.validate import Rejected, reject, validate_page
 from warehouse import loader, state
 from warehouse.crashpoints import crash_point
@@ -108,7 +109,7 @@ class StreamRun:
             else:
                 self._pending_rejected.append(reject(
                     record, f"field {field_name}: timestamp in the future ({record[field_name]}"
-                    f" > sync end {cap.isoformat()})", f"{self.spec.name}: {context}",
+                    f" > sync end {format_instant(cap)})", f"{self.spec.name}: {context}",
                     field=field_name))
         return kept
 
@@ -173,9 +174,9 @@ class StreamRun:
         self.counters.rows_quarantined += len(self._pending_rejected)
         self._advance_cursor(records)
         if self.move_cursor and self.cursor is not None:
-            state.set_cursor(self.con, self.spec.name, _iso(self.cursor))
+            state.set_cursor(self.con, self.spec.name, format_instant(self.cursor))
         state.update_run(self.con, self.run_id, self.spec.name, self.counters.as_dict(),
-                         cursor_after=_iso(self.cursor) if self.cursor else None)
+                         cursor_after=format_instant(self.cursor) if self.cursor else None)
 
     def _load(self, records: list[dict[str, Any]], now: datetime, snapshot: bool
               ) -> loader.LoadCounts:
@@ -234,5 +235,3 @@ def _not_after(value: datetime | None, limit: datetime) -> bool:
     return value is None or value <= limit
 
 
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

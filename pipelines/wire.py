@@ -36,7 +36,7 @@ class Envelope(_Wire):
     success: StrictBool
     data: Any = None
     #: Entries that are not objects are kept raw (and ignored): the type is what matters.
-    errors: list[WireError | Any] = Field(default_factory=list)
+    errors: list[WireError | Any] | None = None
     has_data: bool = False  # set by `parse_envelope`: a success must carry `data`
 
 

@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from pipelines.client import SippetClient, parse_retry_after
+from pipelines.client import SippetClient
 from pipelines.errors import AuthenticationError, PaginationError, RpcError
 from pipelines.models import Call, CallAiAuditEvent, CallTranscript, api_fields
 from pipelines.paging import iter_pages
+from pipelines.responses import parse_retry_after
 from pipelines.settings import SippetSettings
 from pipelines.windows import iter_time_windows
 

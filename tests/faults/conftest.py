@@ -26,8 +26,8 @@ TIME_STREAMS = [n for n, s in STREAMS.items()
 @pytest.fixture(autouse=True)
 def _fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries back off from 10 ms instead of 250 ms: same policy, quicker fault tests."""
-    monkeypatch.setattr("pipelines.client.BACKOFF_BASE_SECONDS", 0.01)
-    monkeypatch.setattr("pipelines.client.BACKOFF_CAP_SECONDS", 0.2)
+    monkeypatch.setattr("pipelines.retrying.BACKOFF_BASE_SECONDS", 0.01)
+    monkeypatch.setattr("pipelines.retrying.BACKOFF_CAP_SECONDS", 0.2)
 
 
 def fast_settings(server: Any, warehouse: str, **overrides: Any):

@@ -11,7 +11,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from pipelines.client import SippetClient, body_excerpt, parse_retry_after
+from pipelines.client import SippetClient
 from pipelines.errors import (
     AuthenticationError,
     MalformedResponseError,
@@ -19,6 +19,7 @@ from pipelines.errors import (
     SippetError,
     TransientError,
 )
+from pipelines.responses import body_excerpt, parse_retry_after
 from pipelines.settings import SippetSettings
 
 KEY = "sk_live_unit_test_key_0123456789"

@@ -20,7 +20,7 @@ import pyarrow as pa
 from pipelines.arrow_batch import records_to_arrow
 from pipelines.streams import StreamKind, StreamSpec
 from pipelines.timestamps import format_instant
-from pipelines.validate import Rejected, reject, validate_page
+from pipelines.validate import reject, validate_page
 from warehouse import loader, state
 from warehouse.crashpoints import crash_point
 
@@ -59,9 +59,9 @@ class StreamRun:
     cursor_cap: datetime | None = None
     counters: RunCounters = field(default_factory=RunCounters)
     unknown_fields: set[str] = field(default_factory=set)
-    rejections: list[Rejected] = field(default_factory=list)
+    rejections: list[state.QuarantineRow] = field(default_factory=list)
     _pending: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _pending_rejected: list[Rejected] = field(default_factory=list)
+    _pending_rejected: list[state.QuarantineRow] = field(default_factory=list)
     _pending_pages: int = 0
 
     @property
@@ -134,7 +134,7 @@ class StreamRun:
         self.rejections.extend(self._pending_rejected)
         self._pending, self._pending_rejected, self._pending_pages = {}, [], 0
 
-    def _to_arrow(self, records: list[dict[str, Any]]) -> tuple[Any, list[Rejected]]:
+    def _to_arrow(self, records: list[dict[str, Any]]) -> tuple[Any, list[state.QuarantineRow]]:
         try:
             return records_to_arrow(self.spec.model, records), []
         except (UnicodeError, ValueError, TypeError, pa.ArrowException):
@@ -165,9 +165,7 @@ class StreamRun:
             raise
         loader.unstage(self.con)
         if self._pending_rejected:
-            rows = [state.QuarantineRow(r.record_id, r.field, r.reason, r.raw_json)
-                    for r in self._pending_rejected]
-            state.quarantine(self.con, self.spec.name, rows, now)
+            state.quarantine(self.con, self.spec.name, self._pending_rejected, now)
         self.counters.rows_inserted += counts.inserted
         self.counters.rows_updated += counts.updated
         self.counters.rows_deleted += counts.deleted

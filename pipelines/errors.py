@@ -94,10 +94,6 @@ class PaginationError(SippetError):
     """The server's paging cannot be trusted: loops, too many rows, missing cursors."""
 
 
-class RecordValidationError(SippetError):
-    """A record failed validation against its model."""
-
-
 def fill_placeholders(message: str, variables: dict[str, Any] | None) -> str:
     """Replace Ash's `%{name}` placeholders with values from `vars` (unknown ones stay)."""
     if not variables or "%{" not in message:

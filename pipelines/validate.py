@@ -1,7 +1,7 @@
 """Page validation: whole pages at once on the fast path, record by record only on failure.
 
 A record that fails validation is never dropped and never blocks its page: it becomes a
-`Rejected` entry (stream, page, id, field, reason, raw JSON) bound for the quarantine table.
+`QuarantineRow` (id, field, reason naming stream and page, raw JSON) for `sippet._quarantine`.
 """
 
 from __future__ import annotations
@@ -17,20 +17,11 @@ from pydantic.fields import FieldInfo
 from typing_extensions import TypedDict
 
 from pipelines.models import SippetRecord, api_fields
+from warehouse.state import QuarantineRow
 
 _MAX_VALUE_CHARS = 80
 #: Quarantine key prefix of records that arrived without an id (they cannot be re-read by id).
 IDLESS_PREFIX = "?no-id:"
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A record that failed validation, with enough context to find and fix it."""
-
-    record_id: str
-    field: str | None
-    reason: str
-    raw_json: str
 
 
 @dataclass
@@ -38,7 +29,7 @@ class ValidatedPage:
     """Valid records as dicts keyed by API (camelCase) field name, values typed."""
 
     records: list[dict[str, Any]]
-    rejected: list[Rejected] = field(default_factory=list)
+    rejected: list[QuarantineRow] = field(default_factory=list)
     unknown_fields: set[str] = field(default_factory=set)
 
 
@@ -99,11 +90,12 @@ def _validate_each(model: type[SippetRecord], results: list[Any], context: str) 
 
 
 def reject(raw: Any, exc: ValidationError | str, context: str, *, field: str | None = None
-           ) -> Rejected:
+           ) -> QuarantineRow:
     """Describe why `raw` was refused: its id, the first failing field and value."""
     record_id = _record_id(raw)
     if isinstance(exc, str):
-        return Rejected(record_id, field, f"{context}: record {record_id}: {exc}", to_json(raw))
+        reason = f"{context}: record {record_id}: {exc}"
+        return QuarantineRow(record_id, field, reason, to_json(raw))
     error = exc.errors()[0]
     # loc is (index in the one-record list, field, ...): keep the field path.
     field_name = ".".join(str(part) for part in error["loc"][1:]) or None
@@ -111,7 +103,7 @@ def reject(raw: Any, exc: ValidationError | str, context: str, *, field: str | N
     reason = f"{context}: record {record_id}: field {field_name}: {error['msg']} (value: {value})"
     if len(exc.errors()) > 1:
         reason += f" [+{len(exc.errors()) - 1} more errors]"
-    return Rejected(record_id, field_name, reason, to_json(raw))
+    return QuarantineRow(record_id, field_name, reason, to_json(raw))
 
 
 def _record_id(raw: Any) -> str:

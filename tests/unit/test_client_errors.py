@@ -12,7 +12,6 @@ from pipelines.errors import (
     AuthenticationError,
     MalformedResponseError,
     PaginationError,
-    RecordValidationError,
     RpcError,
     SippetError,
     TransientError,
@@ -30,8 +29,7 @@ SECRET = "sk_live_redaction_test_secret_42"
         TransientError,
         MalformedResponseError,
         PaginationError,
-        RecordValidationError,
-        RpcError,
+            RpcError,
     ],
 )
 def test_every_error_is_a_sippet_error(cls: type) -> None:

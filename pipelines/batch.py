@@ -32,6 +32,9 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 
 @dataclass
 class RunCounters:
+    """What one stream's run did: the one list of counters behind the run ledger
+    (`sippet._sync_runs` has a column each), the CLI summary and the Dagster metadata."""
+
     pages: int = 0
     requests: int = 0
     retries: int = 0

@@ -15,17 +15,6 @@ import duckdb
 
 from warehouse.loader import STAGED
 
-RUN_COUNTERS = (
-    "pages",
-    "requests",
-    "retries",
-    "rows_fetched",
-    "rows_inserted",
-    "rows_updated",
-    "rows_deleted",
-    "rows_quarantined",
-)
-
 
 @dataclass(frozen=True)
 class QuarantineRow:
@@ -84,9 +73,13 @@ def update_run(
     ended_at: datetime | None = None,
     error: str | None = None,
 ) -> None:
-    """Write the run's counters (absolute values) and, when given, its outcome."""
-    sets = [f"{name} = ?" for name in RUN_COUNTERS]
-    params: list[Any] = [counters.get(name, 0) for name in RUN_COUNTERS]
+    """Write the run's counters (absolute values) and, when given, its outcome.
+
+    `counters` maps ledger columns to values; its keys come from the engine's `RunCounters`
+    (our own allowlist, one column each in `sippet._sync_runs`), never from API data.
+    """
+    sets = [f"{name} = ?" for name in counters]
+    params: list[Any] = list(counters.values())
     for column, value in (
         ("cursor_after", cursor_after),
         ("status", status),

@@ -20,6 +20,13 @@ def parse_fault(text: str) -> tuple[str, float]:
     return kind, float(rate) if rate else 1.0
 
 
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not within 0..1")
+    return value
+
+
 def run_forever(config: SimulatorConfig, host: str = "127.0.0.1", port: int = 8765) -> None:
     """Serve until Ctrl-C, after printing where and with which key."""
     server = SimulatorServer(config, host=host, port=port)
@@ -32,6 +39,8 @@ def run_forever(config: SimulatorConfig, host: str = "127.0.0.1", port: int = 87
           f"now={sim.now.isoformat()} records={sim.counts()}", flush=True)
     if sim.faults.active():
         print(f"  faults: {sim.faults.active()}", flush=True)
+    if config.policy_null:
+        print(f"  policy nulls: {config.policy_null:g} of every non-id field", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -64,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--default-page-type", choices=("offset", "keyset"), default="offset")
     parser.add_argument("--shifting-rows", type=float, default=0.0)
     parser.add_argument("--api-key", default="sk_sim_demo_key")
+    parser.add_argument("--policy-null", type=_rate, default=0.0, metavar="RATE",
+                        help="share (0..1) of every non-id field's values hidden by policy "
+                             "(served as null, cursor fields included)")
     args = parser.parse_args(argv)
     try:
         faults = dict(parse_fault(f) for f in args.fault)
@@ -71,4 +83,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error(str(exc))
     main_simulate(args.port, args.seed, args.scale, faults, not args.fixed_clock, args.days,
                   args.host, start=args.start, default_page_type=args.default_page_type,
-                  shifting_rows=args.shifting_rows, api_key=args.api_key)
+                  shifting_rows=args.shifting_rows, api_key=args.api_key,
+                  policy_null=args.policy_null)

@@ -36,6 +36,7 @@ class Simulator:
         self._live_offset_us = start_us - int(time.time() * US) if config.live else 0
         self.store = Store(config.seed, config.scale, config.days, start_us)
         self.store.call_refs = CallRefs(self.store)
+        self.store.policy_null = config.policy_null
         events = OperatorStatusEvents(self.store)
         self.resources: dict[str, Resource] = {
             "Call": Calls(self.store), "CallTranscript": Transcripts(self.store),
@@ -95,6 +96,22 @@ class Simulator:
     def clear_faults(self) -> FaultConfig:
         return self.set_faults(reset=True)
 
+    # ---- policy nulls -----------------------------------------------------------------
+    @property
+    def policy_null(self) -> float:
+        return self.store.policy_null
+
+    def set_policy_null(self, rate: float) -> float:
+        """Hide this share (0..1) of every non-id field's values from now on (see policy.py).
+        Stable per (record, field): raising the rate only hides more values."""
+        rate = float(rate)
+        if not 0 <= rate <= 1:
+            raise ValueError(f"policy_null must be within 0..1, got {rate}")
+        with self.lock:
+            self.config = self.config.model_copy(update={"policy_null": rate})
+            self.store.set_policy_null(rate)
+            return rate
+
     # ---- data -----------------------------------------------------------------------
     def ground_truth(self, resource: str) -> list[dict[str, Any]]:
         """Every visible record with all fields, serialized as the API would, sorted by id."""
@@ -150,6 +167,7 @@ class Simulator:
             s["now"] = self.now.isoformat().replace("+00:00", "Z")
             s["fault_rates"] = {k: v for k, v in self._faults.model_dump().items()
                                 if k in RATE_NAMES and v}
+            s["policy_null"] = self.store.policy_null
             return s
 
 

@@ -159,6 +159,8 @@ def _control(sim: Simulator, method: str, path: str, body: bytes) -> Reply:
             return _json(200, {"now": _iso(sim)})
         if method == "POST" and path == "/_sim/faults":
             return _json(200, sim.set_faults(**payload).model_dump())
+        if method == "POST" and path == "/_sim/policy-null":
+            return _json(200, {"policy_null": sim.set_policy_null(payload["rate"])})
         if method == "GET" and path == "/_sim/stats":
             return _json(200, sim.stats_summary())
         if method == "GET" and path == "/_sim/now":
@@ -170,7 +172,7 @@ def _control(sim: Simulator, method: str, path: str, body: bytes) -> Reply:
             rows = sim.ground_truth(resource)
             return Reply(200, b"".join(orjson.dumps(r) + b"\n" for r in rows),
                          "application/x-ndjson")
-    except (ValidationError, ValueError, TypeError, orjson.JSONDecodeError) as exc:
+    except (ValidationError, ValueError, TypeError, KeyError, orjson.JSONDecodeError) as exc:
         return _json(400, {"error": str(exc)})
     return _json(404, {"error": "not found"})
 

@@ -144,24 +144,51 @@ class EventRenderer:
 
     def render(self, fields: list[str], pos: np.ndarray) -> list[bytes]:
         """UTF-8 JSON of each record at `pos` (in order) with exactly `fields`."""
-        etypes = self.res.store.events["etype"][pos]
         out: list[bytes] = [b""] * len(pos)
+        nulls = self._hidden_any(fields, pos)
+        if nulls is not None:
+            # records with a value hidden by policy take the dict path (rare at low rates,
+            # and a template per null pattern would not be reused); audit events never
+            # depend on the clock, hence now=0
+            idx = np.flatnonzero(nulls)
+            rows = self.res.serialize(fields, pos[idx], 0)
+            for i, row in zip(idx.tolist(), rows, strict=True):
+                out[i] = orjson.dumps(row)
+            self._render_into(out, fields, pos, np.flatnonzero(~nulls))
+        else:
+            self._render_into(out, fields, pos, np.arange(len(pos)))
+        return out
+
+    def _hidden_any(self, fields: list[str], pos: np.ndarray) -> np.ndarray | None:
+        """Mask of the records with at least one requested value hidden; None if none are."""
+        if not self.res.store.policy_null or not len(pos):
+            return None
+        mask = np.zeros(len(pos), dtype=bool)
+        for f in fields:
+            mask |= self.res.hidden(f, pos)
+        return mask if mask.any() else None
+
+    def _render_into(self, out: list[bytes], fields: list[str], all_pos: np.ndarray,
+                     which: np.ndarray) -> None:
+        """Fill out[i] for i in `which` from the templates."""
+        pos = all_pos[which]
+        etypes = self.res.store.events["etype"][pos]
         for g in range(4):
             idx = np.flatnonzero(etypes == g)
             if not len(idx):
                 continue
             fmt, keys = self._template(tuple(fields), g)
+            targets = which[idx].tolist()
             if not keys:  # every requested field is constant for this event type
                 text = fmt % ()
-                for i in idx.tolist():
+                for i in targets:
                     out[i] = text
                 continue
             sub = pos[idx]
             cache: dict[str, list] = {}
             cols = [self._cached(cache, k, sub) for k in keys]
-            for i, row in zip(idx.tolist(), zip(*cols, strict=True), strict=True):
+            for i, row in zip(targets, zip(*cols, strict=True), strict=True):
                 out[i] = fmt % row
-        return out
 
     def _cached(self, cache: dict[str, list], key: str, p: np.ndarray) -> list:
         if key not in cache:

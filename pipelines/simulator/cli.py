@@ -58,7 +58,7 @@ def main_simulate(port: int = 8765, seed: int = 7, scale: int | str = "small",
     run_forever(config, host, port)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipelines.simulator",
                                      description="Serve a simulated Sippet RPC API.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -76,12 +76,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--policy-null", type=_rate, default=0.0, metavar="RATE",
                         help="share (0..1) of every non-id field's values hidden by policy "
                              "(served as null, cursor fields included)")
+    return parser
+
+
+def build_config(argv: Sequence[str] | None = None) -> tuple[SimulatorConfig, str, int]:
+    """(config, host, port) from the command line of `python -m pipelines.simulator`."""
+    parser = _parser()
     args = parser.parse_args(argv)
     try:
         faults = dict(parse_fault(f) for f in args.fault)
     except ValueError as exc:
         parser.error(str(exc))
-    main_simulate(args.port, args.seed, args.scale, faults, not args.fixed_clock, args.days,
-                  args.host, start=args.start, default_page_type=args.default_page_type,
-                  shifting_rows=args.shifting_rows, api_key=args.api_key,
-                  policy_null=args.policy_null)
+    config = SimulatorConfig(
+        seed=args.seed, scale=args.scale, days=args.days, live=not args.fixed_clock,
+        faults=FaultConfig(**faults), start=args.start,
+        default_page_type=args.default_page_type, shifting_rows=args.shifting_rows,
+        api_key=args.api_key, policy_null=args.policy_null)
+    return config, args.host, args.port
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run_forever(*build_config(argv))

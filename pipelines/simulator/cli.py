@@ -39,6 +39,9 @@ def run_forever(config: SimulatorConfig, host: str = "127.0.0.1", port: int = 87
           f"now={sim.now.isoformat()} records={sim.counts()}", flush=True)
     if sim.faults.active():
         print(f"  faults: {sim.faults.active()}", flush=True)
+    if config.latency_ms or config.jitter_ms:
+        print(f"  latency: {config.latency_ms:g} ms + up to {config.jitter_ms:g} ms jitter",
+              flush=True)
     if config.policy_null:
         print(f"  policy nulls: {config.policy_null:g} of every non-id field", flush=True)
     try:
@@ -76,7 +79,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--policy-null", type=_rate, default=0.0, metavar="RATE",
                         help="share (0..1) of every non-id field's values hidden by policy "
                              "(served as null, cursor fields included)")
+    parser.add_argument("--latency-ms", type=_ms, default=0.0, metavar="MS",
+                        help="answer every RPC request after this many milliseconds")
+    parser.add_argument("--jitter-ms", type=_ms, default=0.0, metavar="MS",
+                        help="plus a uniform random 0..MS per request (seeded)")
     return parser
+
+
+def _ms(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
 
 
 def build_config(argv: Sequence[str] | None = None) -> tuple[SimulatorConfig, str, int]:
@@ -91,7 +105,8 @@ def build_config(argv: Sequence[str] | None = None) -> tuple[SimulatorConfig, st
         seed=args.seed, scale=args.scale, days=args.days, live=not args.fixed_clock,
         faults=FaultConfig(**faults), start=args.start,
         default_page_type=args.default_page_type, shifting_rows=args.shifting_rows,
-        api_key=args.api_key, policy_null=args.policy_null)
+        api_key=args.api_key, policy_null=args.policy_null, latency_ms=args.latency_ms,
+        jitter_ms=args.jitter_ms)
     return config, args.host, args.port
 
 

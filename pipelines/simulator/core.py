@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import Counter
@@ -47,6 +48,7 @@ class Simulator:
         self.request_log: list[dict[str, Any]] = []
         self.stats: dict[str, Any] = _empty_stats()
         self.request_counter = 0
+        self.latency_counter = 0
         self.user = {"id": uuid_str(*uuid4_ints(stable_hash(config.seed, "me") << 64)),
                      "fullName": "Warehouse Sync (simulator)",
                      "email": "warehouse-sync@sippet.example", "sipUsername": None}
@@ -112,6 +114,29 @@ class Simulator:
             self.store.set_policy_null(rate)
             return rate
 
+    # ---- network latency --------------------------------------------------------------
+    def set_latency(self, latency_ms: float | None = None, jitter_ms: float | None = None
+                    ) -> tuple[float, float]:
+        """Change the per-request latency and/or jitter (ms); returns both as now set."""
+        update = {k: float(v) for k, v in (("latency_ms", latency_ms), ("jitter_ms", jitter_ms))
+                  if v is not None}
+        if any(v < 0 for v in update.values()):
+            raise ValueError(f"latency must be >= 0 ms, got {update}")
+        with self.lock:
+            self.config = self.config.model_copy(update=update)
+            return self.config.latency_ms, self.config.jitter_ms
+
+    def draw_latency(self) -> float:
+        """Seconds to hold the next RPC request: latency + uniform jitter from an RNG seeded by
+        (seed, n-th request), its own counter so the fault draws stay as they were."""
+        with self.lock:
+            base, jitter = self.config.latency_ms, self.config.jitter_ms
+            if not base and not jitter:
+                return 0.0
+            self.latency_counter += 1
+            rng = random.Random(stable_hash(self.config.seed, "latency", self.latency_counter))
+        return (base + rng.uniform(0, jitter)) / 1000
+
     # ---- data -----------------------------------------------------------------------
     def ground_truth(self, resource: str) -> list[dict[str, Any]]:
         """Every visible record with all fields, serialized as the API would, sorted by id."""
@@ -168,6 +193,7 @@ class Simulator:
             s["fault_rates"] = {k: v for k, v in self._faults.model_dump().items()
                                 if k in RATE_NAMES and v}
             s["policy_null"] = self.store.policy_null
+            s["latency_ms"], s["jitter_ms"] = self.config.latency_ms, self.config.jitter_ms
             return s
 
 

@@ -11,6 +11,7 @@ import contextlib
 import socket
 import socketserver
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,6 +65,15 @@ class _Handler(socketserver.BaseRequestHandler):
         length = int(headers.get("content-length") or 0)
         body = rfile.read(length) if length else b""
         reply = handle(owner.simulator, method, target.split("?", 1)[0], headers, body)
+        try:
+            return self._send(owner, sock, reply, version, headers)
+        finally:
+            if reply.entry is not None:
+                reply.entry["finished"] = time.monotonic()
+
+    def _send(self, owner: SimulatorServer, sock: socket.socket, reply: Reply, version: str,
+              headers: dict[str, str]) -> bool:
+        # the wait (latency, slow, hang) holds only this connection's thread, no lock
         if reply.delay and owner.stopping.wait(reply.delay):
             return False
         if reply.mode != "send":

@@ -21,8 +21,7 @@ import httpx
 import orjson
 import psutil
 
-from pipelines.models import CallAiAuditEvent, api_fields
-
+from .catalogue import fields as catalogue_fields
 from .config import SimulatorConfig
 from .server import SimulatorServer
 
@@ -56,7 +55,7 @@ def _page_meta(body: bytes, full: bool) -> tuple[int, dict[str, Any]]:
 
 def walk(client: httpx.Client, kind: str, max_pages: int, start: str, end: str,
          full: bool = False) -> tuple[int, int, float]:
-    fields = api_fields(CallAiAuditEvent)
+    fields = catalogue_fields("CallAiAuditEvent")
     body: dict[str, Any] = {
         "action": "list_call_ai_audit_events", "fields": fields, "sort": "occurredAt,id",
         "filter": {"occurredAt": {"greaterThanOrEqual": start, "lessThan": end}}}

@@ -20,6 +20,13 @@ def parse_fault(text: str) -> tuple[str, float]:
     return kind, float(rate) if rate else 1.0
 
 
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not within 0..1")
+    return value
+
+
 def run_forever(config: SimulatorConfig, host: str = "127.0.0.1", port: int = 8765) -> None:
     """Serve until Ctrl-C, after printing where and with which key."""
     server = SimulatorServer(config, host=host, port=port)
@@ -32,6 +39,11 @@ def run_forever(config: SimulatorConfig, host: str = "127.0.0.1", port: int = 87
           f"now={sim.now.isoformat()} records={sim.counts()}", flush=True)
     if sim.faults.active():
         print(f"  faults: {sim.faults.active()}", flush=True)
+    if config.latency_ms or config.jitter_ms:
+        print(f"  latency: {config.latency_ms:g} ms + up to {config.jitter_ms:g} ms jitter",
+              flush=True)
+    if config.policy_null:
+        print(f"  policy nulls: {config.policy_null:g} of every non-id field", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -49,7 +61,7 @@ def main_simulate(port: int = 8765, seed: int = 7, scale: int | str = "small",
     run_forever(config, host, port)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipelines.simulator",
                                      description="Serve a simulated Sippet RPC API.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -64,11 +76,39 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--default-page-type", choices=("offset", "keyset"), default="offset")
     parser.add_argument("--shifting-rows", type=float, default=0.0)
     parser.add_argument("--api-key", default="sk_sim_demo_key")
+    parser.add_argument("--policy-null", type=_rate, default=0.0, metavar="RATE",
+                        help="share (0..1) of every non-id field's values hidden by policy "
+                             "(served as null, cursor fields included)")
+    parser.add_argument("--latency-ms", type=_ms, default=0.0, metavar="MS",
+                        help="answer every RPC request after this many milliseconds")
+    parser.add_argument("--jitter-ms", type=_ms, default=0.0, metavar="MS",
+                        help="plus a uniform random 0..MS per request (seeded)")
+    return parser
+
+
+def _ms(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
+def build_config(argv: Sequence[str] | None = None) -> tuple[SimulatorConfig, str, int]:
+    """(config, host, port) from the command line of `python -m pipelines.simulator`."""
+    parser = _parser()
     args = parser.parse_args(argv)
     try:
         faults = dict(parse_fault(f) for f in args.fault)
     except ValueError as exc:
         parser.error(str(exc))
-    main_simulate(args.port, args.seed, args.scale, faults, not args.fixed_clock, args.days,
-                  args.host, start=args.start, default_page_type=args.default_page_type,
-                  shifting_rows=args.shifting_rows, api_key=args.api_key)
+    config = SimulatorConfig(
+        seed=args.seed, scale=args.scale, days=args.days, live=not args.fixed_clock,
+        faults=FaultConfig(**faults), start=args.start,
+        default_page_type=args.default_page_type, shifting_rows=args.shifting_rows,
+        api_key=args.api_key, policy_null=args.policy_null, latency_ms=args.latency_ms,
+        jitter_ms=args.jitter_ms)
+    return config, args.host, args.port
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run_forever(*build_config(argv))

@@ -89,6 +89,14 @@ class SimulatorConfig(BaseModel):
     faults: FaultConfig = Field(default_factory=FaultConfig)
     shifting_rows: float = Field(0.0, ge=0, le=1)
     max_page_size: int = 250
+    # share of the values of every non-id field hidden by policy (served as null), per
+    # (record, field); part of the data: filters, sorts, counts and ground_truth() see it
+    policy_null: float = Field(0.0, ge=0, le=1)
+    # network model: every RPC request is answered after latency_ms + uniform(0, jitter_ms),
+    # drawn per request from an RNG seeded by (seed, request counter); requests on other
+    # connections are served meanwhile (one thread per connection)
+    latency_ms: float = Field(0.0, ge=0)
+    jitter_ms: float = Field(0.0, ge=0)
 
     @field_validator("scale", mode="before")
     @classmethod

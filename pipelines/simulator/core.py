@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import Counter
@@ -36,6 +37,7 @@ class Simulator:
         self._live_offset_us = start_us - int(time.time() * US) if config.live else 0
         self.store = Store(config.seed, config.scale, config.days, start_us)
         self.store.call_refs = CallRefs(self.store)
+        self.store.policy_null = config.policy_null
         events = OperatorStatusEvents(self.store)
         self.resources: dict[str, Resource] = {
             "Call": Calls(self.store), "CallTranscript": Transcripts(self.store),
@@ -46,6 +48,7 @@ class Simulator:
         self.request_log: list[dict[str, Any]] = []
         self.stats: dict[str, Any] = _empty_stats()
         self.request_counter = 0
+        self.latency_counter = 0
         self.user = {"id": uuid_str(*uuid4_ints(stable_hash(config.seed, "me") << 64)),
                      "fullName": "Warehouse Sync (simulator)",
                      "email": "warehouse-sync@sippet.example", "sipUsername": None}
@@ -94,6 +97,45 @@ class Simulator:
 
     def clear_faults(self) -> FaultConfig:
         return self.set_faults(reset=True)
+
+    # ---- policy nulls -----------------------------------------------------------------
+    @property
+    def policy_null(self) -> float:
+        return self.store.policy_null
+
+    def set_policy_null(self, rate: float) -> float:
+        """Hide this share (0..1) of every non-id field's values from now on (see policy.py).
+        Stable per (record, field): raising the rate only hides more values."""
+        rate = float(rate)
+        if not 0 <= rate <= 1:
+            raise ValueError(f"policy_null must be within 0..1, got {rate}")
+        with self.lock:
+            self.config = self.config.model_copy(update={"policy_null": rate})
+            self.store.set_policy_null(rate)
+            return rate
+
+    # ---- network latency --------------------------------------------------------------
+    def set_latency(self, latency_ms: float | None = None, jitter_ms: float | None = None
+                    ) -> tuple[float, float]:
+        """Change the per-request latency and/or jitter (ms); returns both as now set."""
+        update = {k: float(v) for k, v in (("latency_ms", latency_ms), ("jitter_ms", jitter_ms))
+                  if v is not None}
+        if any(v < 0 for v in update.values()):
+            raise ValueError(f"latency must be >= 0 ms, got {update}")
+        with self.lock:
+            self.config = self.config.model_copy(update=update)
+            return self.config.latency_ms, self.config.jitter_ms
+
+    def draw_latency(self) -> float:
+        """Seconds to hold the next RPC request: latency + uniform jitter from an RNG seeded by
+        (seed, n-th request), its own counter so the fault draws stay as they were."""
+        with self.lock:
+            base, jitter = self.config.latency_ms, self.config.jitter_ms
+            if not base and not jitter:
+                return 0.0
+            self.latency_counter += 1
+            rng = random.Random(stable_hash(self.config.seed, "latency", self.latency_counter))
+        return (base + rng.uniform(0, jitter)) / 1000
 
     # ---- data -----------------------------------------------------------------------
     def ground_truth(self, resource: str) -> list[dict[str, Any]]:
@@ -150,6 +192,8 @@ class Simulator:
             s["now"] = self.now.isoformat().replace("+00:00", "Z")
             s["fault_rates"] = {k: v for k, v in self._faults.model_dump().items()
                                 if k in RATE_NAMES and v}
+            s["policy_null"] = self.store.policy_null
+            s["latency_ms"], s["jitter_ms"] = self.config.latency_ms, self.config.jitter_ms
             return s
 
 

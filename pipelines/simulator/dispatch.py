@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import random
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ class Reply:
     mode: str = "send"  # send | drop | hang
     delay: float = 0.0  # seconds to wait before acting
     parts: list[bytes] | None = None  # the body as pieces, sent without joining
+    entry: dict[str, Any] | None = None  # its request-log entry (the server adds `finished`)
 
     @property
     def size(self) -> int:
@@ -61,10 +63,16 @@ def handle(sim: Simulator, method: str, path: str, headers: dict[str, str], body
         return _control(sim, method, path, body)
     if path not in ("/rpc/public/run", "/rpc/public/validate"):
         return _json(404, {"error": "not found"})
+    # `started`/`finished` are server-side monotonic seconds: tests see overlap from them
     entry: dict[str, Any] = {"path": path, "headers": sorted(headers), "api_key_ok": key_ok,
                              "action": None, "fields": None, "filter": None, "sort": None,
-                             "page": None, "rows": 0, "fault": None}
+                             "page": None, "rows": 0, "fault": None,
+                             "started": time.monotonic(), "finished": None}
     reply = _rpc(sim, method, path, headers, body, key_ok, entry)
+    latency = sim.draw_latency()
+    entry["latency_ms"] = round(latency * 1000, 3)
+    reply.delay += latency
+    reply.entry = entry
     entry["status_code"] = reply.status if reply.mode == "send" else None
     entry["bytes"] = reply.size if reply.mode == "send" else 0
     entry["at"] = sim.now.isoformat()
@@ -159,6 +167,11 @@ def _control(sim: Simulator, method: str, path: str, body: bytes) -> Reply:
             return _json(200, {"now": _iso(sim)})
         if method == "POST" and path == "/_sim/faults":
             return _json(200, sim.set_faults(**payload).model_dump())
+        if method == "POST" and path == "/_sim/latency":
+            latency, jitter = sim.set_latency(payload.get("latency_ms"), payload.get("jitter_ms"))
+            return _json(200, {"latency_ms": latency, "jitter_ms": jitter})
+        if method == "POST" and path == "/_sim/policy-null":
+            return _json(200, {"policy_null": sim.set_policy_null(payload["rate"])})
         if method == "GET" and path == "/_sim/stats":
             return _json(200, sim.stats_summary())
         if method == "GET" and path == "/_sim/now":
@@ -170,7 +183,7 @@ def _control(sim: Simulator, method: str, path: str, body: bytes) -> Reply:
             rows = sim.ground_truth(resource)
             return Reply(200, b"".join(orjson.dumps(r) + b"\n" for r in rows),
                          "application/x-ndjson")
-    except (ValidationError, ValueError, TypeError, orjson.JSONDecodeError) as exc:
+    except (ValidationError, ValueError, TypeError, KeyError, orjson.JSONDecodeError) as exc:
         return _json(400, {"error": str(exc)})
     return _json(404, {"error": "not found"})
 

@@ -30,7 +30,7 @@ class Match:
             return self.keys[i]
         return sort_values(self.res, self.terms, self.pos[i:i + 1], self.now)[0]
 
-    def raw_values(self, i: int) -> list[Any]:
+    def cursor_values(self, i: int) -> list[Any]:
         return [self.res.values(t.field, self.pos[i:i + 1], self.now)[0] for t in self.terms]
 
 
@@ -73,19 +73,40 @@ class Matcher:
             a = 0 if lo is None else int(np.searchsorted(times, lo, side="left"))
             b = len(times) if hi is None else int(np.searchsorted(times, hi, side="right"))
             pos = res.positions(now, a, max(a, b))
+            if lo is not None or hi is not None:
+                # the bisect is on the held time: a value hidden by policy matches no range
+                pos = pos[~res.hidden(res.time_field, pos)]
         else:
             rest, pos = flt, res.positions(now)
         if rest.children:
             pos = pos[evaluate(res, rest, pos, now)]
-        asc = (SortTerm(res.time_field, False, False), SortTerm("id", False, False))
-        desc = (SortTerm(res.time_field, True, True), SortTerm("id", True, True))
-        if res.time_field and terms == asc:
-            return Match(res, terms, pos, now)  # base order is (time, id) already
-        if res.time_field and terms == desc:
-            return Match(res, terms, pos[::-1].copy(), now)
+        if res.time_field and terms[0].field == res.time_field and len(terms) == 2:
+            fast = _time_order(res, terms, pos)
+            if fast is not None:
+                return Match(res, terms, fast, now)
         keys = sort_values(res, terms, pos, now)
         order = sorted(range(len(pos)), key=keys.__getitem__)
         return Match(res, terms, pos[order], now, [keys[i] for i in order])
+
+
+def _time_order(res: Resource, terms: tuple[SortTerm, ...], pos: np.ndarray
+                ) -> np.ndarray | None:
+    """`pos` (in base (time, id) order) sorted by `time,id` or `-time,-id` without computing
+    keys; records whose time is hidden go last (asc) or first (desc), ordered by id. None
+    when the sort is another one."""
+    field = res.time_field
+    asc = (SortTerm(field, False, False), SortTerm("id", False, False))
+    desc = (SortTerm(field, True, True), SortTerm("id", True, True))
+    if terms not in (asc, desc):
+        return None
+    null = res.hidden(field, pos)
+    shown, nulls = pos[~null], pos[null]
+    if len(nulls):
+        hi, lo = res.id_parts(nulls)
+        nulls = nulls[np.lexsort((lo, hi))]  # uuid text order is (hi, lo) order
+    if terms == asc:
+        return np.concatenate((shown, nulls)) if len(nulls) else pos
+    return np.concatenate((nulls[::-1], shown[::-1]))
 
 
 # ---- pagination ---------------------------------------------------------------------
@@ -180,7 +201,7 @@ def paginate(m: Match, page: PageSpec, max_size: int
              else m.pos[end:end + 2 * size])
     data = {"results": [], "hasMore": more and not over, "limit": page.limit,
             "after": page.after, "before": page.before, "count": count,
-            "previousPage": encode_cursor(m.terms, m.raw_values(start)) if end > start else None,
-            "nextPage": encode_cursor(m.terms, m.raw_values(end - 1)) if end > start else None,
+            "previousPage": encode_cursor(m.terms, m.cursor_values(start)) if end > start else None,
+            "nextPage": encode_cursor(m.terms, m.cursor_values(end - 1)) if end > start else None,
             "type": "keyset"}
     return data, sel, ahead

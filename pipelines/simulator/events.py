@@ -80,6 +80,7 @@ def state_value(step: int, total: int) -> dict[str, object]:
 class AuditEvents(Resource):
     name = "CallAiAuditEvent"
     time_field = "occurredAt"
+    table = "events"
 
     def __init__(self, store: Any) -> None:
         super().__init__(store)
@@ -95,7 +96,7 @@ class AuditEvents(Resource):
     def time_values(self) -> np.ndarray:
         return self.store.events["occ"]
 
-    def values(self, field: str, pos: np.ndarray, now: int) -> list:
+    def raw_values(self, field: str, pos: np.ndarray, now: int) -> list:
         e = self.store.events
         if field in TOKEN_FIELDS:
             return [v if v >= 0 else None for v in e[TOKEN_FIELDS[field]][pos].tolist()]

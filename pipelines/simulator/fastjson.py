@@ -144,24 +144,46 @@ class EventRenderer:
 
     def render(self, fields: list[str], pos: np.ndarray) -> list[bytes]:
         """UTF-8 JSON of each record at `pos` (in order) with exactly `fields`."""
-        etypes = self.res.store.events["etype"][pos]
         out: list[bytes] = [b""] * len(pos)
+        self._render_into(out, fields, pos)
+        if self.res.store.policy_null and len(pos):
+            self._hide(out, fields, pos)
+        return out
+
+    def _hide(self, out: list[bytes], fields: list[str], pos: np.ndarray) -> None:
+        """Null the values hidden by policy. Null patterns vary per record, so a template per
+        pattern would hardly be reused; a parse/patch/dump of the affected records takes about
+        half the CPU of the dict path and gives the same bytes (orjson round-trips its own
+        output exactly; a test compares with the dict path)."""
+        names = [f for f in fields if f != "id"]
+        if not names:
+            return
+        masks = np.stack([self.res.hidden(f, pos) for f in names])
+        for i in np.flatnonzero(masks.any(axis=0)).tolist():
+            record = orjson.loads(out[i])
+            for k in np.flatnonzero(masks[:, i]).tolist():
+                record[names[k]] = None
+            out[i] = orjson.dumps(record)
+
+    def _render_into(self, out: list[bytes], fields: list[str], pos: np.ndarray) -> None:
+        """Fill `out` (one slot per position) from the per-(fields, event type) templates."""
+        etypes = self.res.store.events["etype"][pos]
         for g in range(4):
             idx = np.flatnonzero(etypes == g)
             if not len(idx):
                 continue
             fmt, keys = self._template(tuple(fields), g)
+            targets = idx.tolist()
             if not keys:  # every requested field is constant for this event type
                 text = fmt % ()
-                for i in idx.tolist():
+                for i in targets:
                     out[i] = text
                 continue
             sub = pos[idx]
             cache: dict[str, list] = {}
             cols = [self._cached(cache, k, sub) for k in keys]
-            for i, row in zip(idx.tolist(), zip(*cols, strict=True), strict=True):
+            for i, row in zip(targets, zip(*cols, strict=True), strict=True):
                 out[i] = fmt % row
-        return out
 
     def _cached(self, cache: dict[str, list], key: str, p: np.ndarray) -> list:
         if key not in cache:

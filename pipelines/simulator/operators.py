@@ -11,12 +11,13 @@ from .util import uuid_str
 
 class OperatorStatusEvents(Resource):
     name = "OperatorStatusEvent"
+    table = "opev"
 
     def positions(self, now: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
         # physically sorted by occurrence: everything up to `now` is visible
         return np.arange(int(np.searchsorted(self.store.opev["occ"], now, side="right")))
 
-    def values(self, field: str, pos: np.ndarray, now: int) -> list:
+    def raw_values(self, field: str, pos: np.ndarray, now: int) -> list:
         o, ops = self.store.opev, self.store.operators
         if field == "id":
             return _uuids(o["hi"][pos], o["lo"][pos])
@@ -46,7 +47,8 @@ class OperatorStatusEvents(Resource):
 
 
 class OperatorStatuses(Resource):
-    """One row per operator still present: its latest status event, with the operator's id."""
+    """One row per operator still present: its latest status event, with the operator's id.
+    Policy hides values by the status row's own id (not the event's)."""
 
     name = "OperatorStatus"
 
@@ -54,6 +56,7 @@ class OperatorStatuses(Resource):
         super().__init__(store)
         self.events = events
         self._cache: tuple[tuple[int, int], list[dict]] | None = None
+        self._ids = (np.empty(0, np.uint64), np.empty(0, np.uint64))
 
     def _rows(self, now: int) -> list[dict]:
         key = (now, self.store.version)
@@ -64,17 +67,27 @@ class OperatorStatuses(Resource):
                   if ops.removed_at.get(op, now + 1) > now}
         ev_pos = np.array(list(latest.values()), dtype=np.int64)
         fields = ["sipUserId", "agentName", "status", "source", "changedByUserId"]
-        rows = self.events.serialize(fields, ev_pos, now)
+        # raw values: the events' own hidden values are not the status rows'
+        cols = [self.events.raw_values(f, ev_pos, now) for f in fields]
+        rows = [dict(zip(fields, vals, strict=True)) for vals in zip(*cols, strict=True)]
         for op, row in zip(latest, rows, strict=True):
             row["id"] = uuid_str(*ops.status_ids[op])
-        rows.sort(key=lambda r: r["id"])
+        order = sorted(range(len(rows)), key=lambda i: rows[i]["id"])
+        rows = [rows[i] for i in order]
+        parts = [ops.status_ids[op] for op in latest]
+        # values() reads raw values (which refreshes this cache) before the ids it hides by
+        self._ids = (np.array([parts[i][0] for i in order], dtype=np.uint64),
+                     np.array([parts[i][1] for i in order], dtype=np.uint64))
         self._cache = (key, rows)
         return rows
+
+    def id_parts(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._ids[0][pos], self._ids[1][pos]
 
     def positions(self, now: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
         return np.arange(len(self._rows(now)))
 
-    def values(self, field: str, pos: np.ndarray, now: int) -> list:
+    def raw_values(self, field: str, pos: np.ndarray, now: int) -> list:
         if field not in self.field_set:
             raise KeyError(field)
         rows = self._rows(now)

@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from .catalogue import MAP_FIELDS, TIMESTAMP_FIELDS
 from .errors import RpcFailure, invalid_query, unknown_field
-from .resources import TIMESTAMP_FIELDS, Resource
+from .resources import Resource
 from .util import parse_instant
 
-MAP_FIELDS = frozenset({"tokenUsage", "toolArguments", "toolOutput", "payload"})
 _CMP: dict[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq, "notEq": operator.ne, "greaterThan": operator.gt,
     "greaterThanOrEqual": operator.ge, "lessThan": operator.lt, "lessThanOrEqual": operator.le,
@@ -129,6 +129,9 @@ def evaluate(res: Resource, node: Any, pos: np.ndarray, now: int) -> np.ndarray:
 
 
 def _eval_leaf(res: Resource, leaf: Leaf, pos: np.ndarray, now: int) -> np.ndarray:
+    if leaf.op == "isNil" and leaf.field in (res.time_field, "id"):
+        # held for every record: null exactly where policy hides it (no values to build)
+        return res.hidden(leaf.field, pos) == leaf.value
     values = res.values(leaf.field, pos, now)
     arg = leaf.value
     if leaf.op == "isNil":

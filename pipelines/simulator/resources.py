@@ -1,29 +1,28 @@
 """Resource views over the Store: visibility at `now` and field values per record position.
 
 `values()` returns comparable Python values (timestamps as integer microseconds) used by
-filters and sorts; `serialize()` returns JSON-ready records (timestamps as ISO strings).
+filters and sorts, with the values hidden by policy as None; `serialize()` returns JSON-ready
+records (timestamps as ISO strings). Subclasses implement `raw_values()` (nothing hidden).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from pipelines.models import RESOURCE_MODELS, api_fields
-
-from . import vocab
+from . import catalogue, policy, vocab
+from .catalogue import TIMESTAMP_FIELDS
 from .store import Store
 from .util import US, iso, uuid_str
-
-TIMESTAMP_FIELDS = frozenset({"occurredAt", "startedAt", "endedAt"})
 
 
 class Resource:
     name = ""
     time_field: str | None = None  # field whose base order is sorted (bisect fast path)
+    table = ""  # the Store table holding the records' columns (`hi`/`lo` are the id)
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.fields = api_fields(RESOURCE_MODELS[self.name])
+        self.fields = catalogue.fields(self.name)
         self.field_set = frozenset(self.fields)
 
     def positions(self, now: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
@@ -33,8 +32,29 @@ class Resource:
     def time_values(self) -> np.ndarray:
         raise NotImplementedError
 
-    def values(self, field: str, pos: np.ndarray, now: int) -> list:
+    def raw_values(self, field: str, pos: np.ndarray, now: int) -> list:
+        """Values as held before policy hides any (None where the data itself has none)."""
         raise NotImplementedError
+
+    def id_parts(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The records' ids as (hi, lo) uint64 halves."""
+        cols = getattr(self.store, self.table)
+        return cols["hi"][pos], cols["lo"][pos]
+
+    def hidden(self, field: str, pos: np.ndarray) -> np.ndarray:
+        """Mask over `pos`: the records whose `field` is hidden by policy (see policy.py)."""
+        rate = self.store.policy_null
+        if not rate or field == "id":
+            return np.zeros(len(pos), dtype=bool)
+        return policy.hidden(self.store.seed, rate, field, *self.id_parts(pos))
+
+    def values(self, field: str, pos: np.ndarray, now: int) -> list:
+        vals = self.raw_values(field, pos, now)
+        if self.store.policy_null and field != "id" and len(pos):
+            mask = self.hidden(field, pos)
+            if mask.any():
+                vals = [None if h else v for v, h in zip(vals, mask.tolist(), strict=True)]
+        return vals
 
     def json_values(self, field: str, pos: np.ndarray, now: int) -> list:
         vals = self.values(field, pos, now)
@@ -85,6 +105,7 @@ class CallRefs:
 class Calls(Resource):
     name = "Call"
     time_field = "startedAt"
+    table = "calls"
 
     def positions(self, now: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
         visible = int(np.searchsorted(self.store.calls["started"], now, side="right"))
@@ -93,7 +114,7 @@ class Calls(Resource):
     def time_values(self) -> np.ndarray:
         return self.store.calls["started"]
 
-    def values(self, field: str, pos: np.ndarray, now: int) -> list:
+    def raw_values(self, field: str, pos: np.ndarray, now: int) -> list:
         c = self.store.calls
         if field == "id":
             return _uuids(c["hi"][pos], c["lo"][pos])
@@ -144,6 +165,7 @@ class Calls(Resource):
 class Transcripts(Resource):
     name = "CallTranscript"
     time_field = "occurredAt"
+    table = "lines"
 
     def positions(self, now: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
         return np.flatnonzero(self.store.lines["commit"][lo:hi] <= now) + lo
@@ -151,7 +173,7 @@ class Transcripts(Resource):
     def time_values(self) -> np.ndarray:
         return self.store.lines["occ"]
 
-    def values(self, field: str, pos: np.ndarray, now: int) -> list:
+    def raw_values(self, field: str, pos: np.ndarray, now: int) -> list:
         t = self.store.lines
         if field == "id":
             return _uuids(t["hi"][pos], t["lo"][pos])

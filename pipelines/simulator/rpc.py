@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .catalogue import fields as catalogue_fields
 from .engine import PageSpec, paginate, parse_page
 from .errors import RpcFailure, unknown_field
 from .hazards import apply_huge_string, apply_page_hazards, apply_record_hazards
@@ -25,7 +26,7 @@ LIST_ACTIONS = {
     "list_operator_statuses": "OperatorStatus",
 }
 UNPAGINATED = frozenset({"list_calls"})
-USER_FIELDS = ("id", "fullName", "email", "sipUsername")
+USER_FIELDS = tuple(catalogue_fields("User"))
 YEAR_US = 365 * 86_400 * 1_000_000
 
 

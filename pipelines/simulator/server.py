@@ -11,6 +11,7 @@ import contextlib
 import socket
 import socketserver
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,8 +65,17 @@ class _Handler(socketserver.BaseRequestHandler):
         length = int(headers.get("content-length") or 0)
         body = rfile.read(length) if length else b""
         reply = handle(owner.simulator, method, target.split("?", 1)[0], headers, body)
+        return self._send(owner, sock, reply, version, headers)
+
+    def _send(self, owner: SimulatorServer, sock: socket.socket, reply: Reply, version: str,
+              headers: dict[str, str]) -> bool:
+        # the wait (latency, slow, hang) holds only this connection's thread, no lock
         if reply.delay and owner.stopping.wait(reply.delay):
             return False
+        if reply.entry is not None:
+            # stamped before the first byte goes out, so a client that has the reply also
+            # sees the stamp in the request log
+            reply.entry["finished"] = time.monotonic()
         if reply.mode != "send":
             return False  # drop, or a hang that has waited: close without a response
         keep = (version.strip() == "HTTP/1.1"

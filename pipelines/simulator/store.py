@@ -78,6 +78,12 @@ class Store:
         self.events: dict[str, np.ndarray] = {}
         self.opev: dict[str, np.ndarray] = {}
         self.version = 0  # bumped on every growth: invalidates query caches
+        # share of non-id values hidden by policy (policy.py); a change bumps `version` too
+        self.policy_null = 0.0
+
+    def set_policy_null(self, rate: float) -> None:
+        self.policy_null = rate
+        self.version += 1
 
     def _anchors(self, k: int) -> list[tuple[int, int]]:
         """Long calls started 3-6 hours before the start, still running at the start."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from pipelines.models import CallAiAuditEvent, api_fields
 from pipelines.simulator import Simulator
+from pipelines.simulator.catalogue import fields as api_fields
 
-FIELDS = api_fields(CallAiAuditEvent)
+FIELDS = api_fields("CallAiAuditEvent")
 
 
 @pytest.mark.parametrize("fields", [FIELDS, FIELDS[::-1], ["tokenUsage", "id", "payload"],

@@ -8,7 +8,7 @@ import httpx
 import orjson
 import pytest
 
-from pipelines.models import CallAiAuditEvent, CallTranscript, api_fields
+from pipelines.simulator.catalogue import fields as api_fields
 
 EVENTS = "list_call_ai_audit_events"
 BODY = {"action": EVENTS, "fields": ["id", "inputTokens", "occurredAt"],
@@ -73,7 +73,7 @@ def test_malformed_is_truncated_json_with_200(rpc):
 
 
 def test_poison_is_deterministic_and_reversible(rpc):
-    fields = api_fields(CallAiAuditEvent)
+    fields = api_fields("CallAiAuditEvent")
     body = {"action": EVENTS, "fields": fields, "sort": "occurredAt,id"}
     clean = post(rpc, body).json()["data"]
     rpc.sim.set_faults(poison=0.1)
@@ -123,7 +123,7 @@ def test_nan_literal(rpc):
 
 def test_control_chars_and_lone_surrogate(rpc):
     rpc.sim.set_faults(control_chars=1.0)
-    body = {"action": "list_call_transcripts", "fields": api_fields(CallTranscript),
+    body = {"action": "list_call_transcripts", "fields": api_fields("CallTranscript"),
             "page": {"limit": 5}}
     resp = post(rpc, body)
     assert b"\\u0000" in resp.content and b"\\u001b" in resp.content

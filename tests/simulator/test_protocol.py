@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from pipelines.models import RESOURCE_MODELS, api_fields
+from pipelines.simulator.catalogue import fields as api_fields
 
 ACTIONS = {"list_calls": "Call", "list_call_transcripts": "CallTranscript",
            "list_call_ai_audit_events": "CallAiAuditEvent",
@@ -53,7 +53,7 @@ def test_requires_field_selection(rpc):
 
 def test_records_have_exactly_the_requested_fields_in_order(rpc):
     for action, resource in ACTIONS.items():
-        fields = api_fields(RESOURCE_MODELS[resource])[::-1]
+        fields = api_fields(resource)[::-1]
         rows = rpc.data(action, fields=fields)
         assert rows, action
         assert all(list(r) == fields for r in rows), action
@@ -61,7 +61,7 @@ def test_records_have_exactly_the_requested_fields_in_order(rpc):
 
 def test_every_action_serves_all_model_fields_matching_ground_truth(rpc):
     for action, resource in ACTIONS.items():
-        fields = api_fields(RESOURCE_MODELS[resource])
+        fields = api_fields(resource)
         rows = rpc.data(action, fields=fields, sort="id")
         assert rows == rpc.sim.ground_truth(resource), action
 

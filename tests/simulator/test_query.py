@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.models import CallAiAuditEvent, api_fields
+from pipelines.simulator.catalogue import fields as api_fields
 
 EVENTS = "list_call_ai_audit_events"
 
@@ -111,7 +111,7 @@ def test_invalid_sort_field(rpc):
 
 @pytest.mark.parametrize("sort", ["occurredAt", "-occurredAt", "eventType,-occurredAt", None])
 def test_offset_walk_equals_ground_truth(rpc, sort):
-    fields = api_fields(CallAiAuditEvent)
+    fields = api_fields("CallAiAuditEvent")
     seen, offset = [], 0
     while True:
         data = rpc.data(EVENTS, fields=fields, sort=sort, page={"limit": 97, "offset": offset})
@@ -127,7 +127,7 @@ def test_offset_walk_equals_ground_truth(rpc, sort):
 @pytest.mark.parametrize("sort", ["occurredAt,id", "-occurredAt", "--inputTokens", "model"])
 def test_keyset_walk_equals_ground_truth(make_rpc, sort):
     rpc = make_rpc(default_page_type="keyset")
-    fields = api_fields(CallAiAuditEvent)
+    fields = api_fields("CallAiAuditEvent")
     seen, page = [], {"limit": 113}
     while True:
         data = rpc.data(EVENTS, fields=fields, sort=sort, page=page)

@@ -26,6 +26,11 @@ def _no_sippet_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
 
 
+#: Simulator options that hide 5% of every field's values (the reference: "a field hidden by
+#: policy comes back null"); seed 16 hides at least 2% of each field even at tiny scale.
+POLICY_NULLS: dict[str, object] = {"policy_null": 0.05, "seed": 16}
+
+
 @pytest.fixture
 def sim_factory() -> Iterator[Callable[..., object]]:
     """Start simulators (explicit clock, tiny scale unless told); all stopped at the end."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import cli_env, run_cli
+from tests.conftest import POLICY_NULLS, cli_env, run_cli
 from tests.truth import diff_warehouse
 
 CRASHES = [
@@ -22,7 +22,7 @@ CRASHES = [
 
 @pytest.mark.parametrize(("point", "nth"), CRASHES)
 def test_sigkill_at_crash_point_then_rerun_is_exact(sim_factory, warehouse, point, nth):
-    server = sim_factory()
+    server = sim_factory(**POLICY_NULLS)
     env = cli_env(server, warehouse)
     killed = run_cli(["sync", "--no-models"],
                      {**env, "SIPPET_CRASH_AT": f"{point}:{nth}", "SIPPET_COMMIT_EVERY_PAGES": "2",

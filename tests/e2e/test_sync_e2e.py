@@ -7,7 +7,7 @@ import pytest
 
 from pipelines.streams import STREAMS
 from pipelines.sync import sync
-from tests.conftest import settings_for
+from tests.conftest import POLICY_NULLS, settings_for
 from tests.truth import diff_warehouse
 
 
@@ -140,7 +140,7 @@ def test_since_until_window_does_not_move_cursor(sim, warehouse):
 @pytest.mark.parametrize("fault", ["rate_limit", "server_error", "drop", "internal_error",
                                    "malformed"])
 def test_transient_faults_at_ten_percent_still_exact(sim_factory, warehouse, fault):
-    server = sim_factory()
+    server = sim_factory(**POLICY_NULLS)
     server.simulator.set_faults(**{fault: 0.1, "retry_after_seconds": 0.05})
     results = sync(settings_for(server, warehouse, page_size=50))
     assert all(r.ok for r in results), [r.error for r in results]

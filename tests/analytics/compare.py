@@ -56,5 +56,8 @@ def assert_all_models_match(
         con, "operator_status_history", ["event_id"], expected.operator_status_history(ds)
     )
     assert_table_matches(
-        con, "operator_status_current", ["sip_user_id"], expected.operator_status_current(ds)
+        con,
+        "operator_status_current",
+        ["operator_status_id"],
+        expected.operator_status_current(ds),
     )

@@ -40,13 +40,18 @@ def read_prices(*paths: Path) -> Prices:
     return prices
 
 
-def price_for(prices: Prices, model: str | None, day: date) -> dict[str, Decimal | None] | None:
-    candidates = [p for valid_from, p in prices.get(model or "", []) if valid_from <= day]
+def price_for(
+    prices: Prices, model: str | None, day: date | None
+) -> dict[str, Decimal | None] | None:
+    if model is None or day is None:  # a hidden model or date is never guessed
+        return None
+    candidates = [p for valid_from, p in prices.get(model, []) if valid_from <= day]
     return candidates[-1] if candidates else None
 
 
-def utc_day(row: Row) -> date:
-    return row["occurred_at"].date()  # the fixtures are UTC-aware datetimes
+def utc_day(row: Row) -> date | None:
+    at = row.get("occurred_at")
+    return None if at is None else at.date()  # the fixtures are UTC-aware datetimes
 
 
 def tok(row: Row, column: str) -> int:
@@ -55,12 +60,12 @@ def tok(row: Row, column: str) -> int:
 
 def event_cost(row: Row, prices: Prices) -> Decimal | None:
     p = price_for(prices, row.get("model"), utc_day(row))
-    if p is None:
-        return None
-    audio_in = tok(row, "input_audio_tokens") - tok(row, "input_cached_audio_tokens")
+    if p is None or row.get("input_tokens") is None or row.get("output_tokens") is None:
+        return None  # without both totals the cost is unknown, not smaller
+    # A hidden audio count cannot make audio negative: its tokens stay in the text+image part.
+    audio_in = max(tok(row, "input_audio_tokens") - tok(row, "input_cached_audio_tokens"), 0)
     cached = tok(row, "input_cached_tokens")
-    other_in = tok(row, "input_tokens") - tok(row, "input_audio_tokens") - cached
-    other_in += tok(row, "input_cached_audio_tokens")  # cached audio already left input
+    other_in = row["input_tokens"] - cached - audio_in
     audio_out = tok(row, "output_audio_tokens")
     other_out = tok(row, "output_tokens") - audio_out
     input_price = p["input"]
@@ -84,8 +89,7 @@ def token_events(ds: RawDataset) -> list[Row]:
     return [
         e
         for e in ds.call_ai_audit_events
-        if e["event_type"] == "response"
-        or any(e.get(c) is not None for c in ("input_tokens", "output_tokens", "total_tokens"))
+        if e.get("event_type") == "response" or any(e.get(c) is not None for c in TOKEN_COLUMNS)
     ]
 
 
@@ -115,8 +119,9 @@ def token_usage_daily(ds: RawDataset, prices: Prices) -> dict[tuple, dict[str, A
         rec: dict[str, Any] = {c: sum(tok(e, c) for e in events) for c in TOKEN_COLUMNS}
         costs = [event_cost(e, prices) for e in events]
         rec["events"] = len(events)
-        rec["calls"] = len({e["call_id"] for e in events})
-        rec["is_priced"] = all(c is not None for c in costs)
+        rec["calls"] = len({e["call_id"] for e in events} - {None})
+        rec["unpriced_events"] = sum(c is None for c in costs)
+        rec["is_priced"] = rec["unpriced_events"] == 0
         rec["cost_usd"] = sum(costs, Decimal(0)) if rec["is_priced"] else None  # type: ignore[arg-type]
         rec["cache_hit_ratio"] = (
             rec["input_cached_tokens"] / rec["input_tokens"] if rec["input_tokens"] else None
@@ -137,10 +142,12 @@ def call_facts(ds: RawDataset, prices: Prices) -> dict[str, dict[str, Any]]:
         kinds = Counter(e["event_type"] for e in events)
         tokens = [e for e in token_events(ds) if e["call_id"] == call["id"]]
         costs = [event_cost(e, prices) for e in tokens]
+        started = call["started_at"]
         out[call["id"]] = {
             "direction": call["direction"],
             "status": call["status"],
-            "call_date": call["started_at"].date(),
+            "is_final": call["status"] in FINAL,
+            "call_date": None if started is None else started.date(),
             "duration_seconds": call["duration_seconds"],
             "transcript_lines": len(lines),
             "caller_lines": sum(t["speaker"] == "caller" for t in lines),
@@ -163,6 +170,9 @@ def call_facts(ds: RawDataset, prices: Prices) -> dict[str, dict[str, Any]]:
     return out
 
 
+FINAL = {"completed", "failed", "busy", "no_answer"}
+
+
 def calls_daily(ds: RawDataset, prices: Prices) -> dict[tuple, dict[str, Any]]:
     facts = call_facts(ds, prices)
     groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
@@ -172,6 +182,7 @@ def calls_daily(ds: RawDataset, prices: Prices) -> dict[tuple, dict[str, Any]]:
     for key, calls in groups.items():
         n = len(calls)
         status = Counter(c["status"] for c in calls)
+        known = n - status[None]  # a hidden status is no outcome at all: out of every rate
         durations = [
             c["duration_seconds"]
             for c in calls
@@ -180,17 +191,23 @@ def calls_daily(ds: RawDataset, prices: Prices) -> dict[tuple, dict[str, Any]]:
         cost = sum((c["cost_usd"] for c in calls), Decimal(0))
         out[key] = {
             "calls": n,
+            "unknown_status_calls": status[None],
+            "in_progress_calls": sum(status[s] for s in ("initiated", "ringing", "answered")),
             "answered_calls": status["answered"] + status["completed"],
-            "answer_rate": (status["answered"] + status["completed"]) / n,
-            "failure_rate": status["failed"] / n,
-            "no_answer_rate": status["no_answer"] / n,
-            "busy_rate": status["busy"] / n,
+            "answer_rate": ratio(status["answered"] + status["completed"], known),
+            "failure_rate": ratio(status["failed"], known),
+            "no_answer_rate": ratio(status["no_answer"], known),
+            "busy_rate": ratio(status["busy"], known),
             "duration_p50_seconds": percentile(durations, 50),
             "duration_p90_seconds": percentile(durations, 90),
             "ai_cost_usd": cost,
             "ai_cost_per_call_usd": float(cost) / n,
         }
     return out
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
 
 
 def percentile(values: list[int], q: float) -> float | None:
@@ -201,7 +218,7 @@ def percentile(values: list[int], q: float) -> float | None:
 def tool_reliability(ds: RawDataset) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     tool_events = [
-        e for e in ds.call_ai_audit_events if e["event_type"] in ("tool_call", "tool_result")
+        e for e in ds.call_ai_audit_events if e.get("event_type") in ("tool_call", "tool_result")
     ]
     for name in {e.get("tool_name") or "(unknown)" for e in tool_events}:
         events = [e for e in tool_events if (e.get("tool_name") or "(unknown)") == name]
@@ -217,47 +234,67 @@ def tool_reliability(ds: RawDataset) -> dict[str, dict[str, Any]]:
             "failures": len(failed),
             "unknown_outcomes": sum(e.get("success") is None for e in results),
             "success_rate": ok / (ok + len(failed)) if ok + len(failed) else None,
-            "calls_with_failure": len({e["call_id"] for e in failed}),
+            "calls_with_failure": len({e["call_id"] for e in failed if e["call_id"] is not None}),
             "top_errors": [{"error": k, "failures": v} for k, v in ranked],
         }
     return out
 
 
 def operator_status_history(ds: RawDataset) -> dict[str, dict[str, Any]]:
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     by_operator: dict[str, list[Row]] = defaultdict(list)
     for e in ds.operator_status_events:
-        by_operator[e["sip_user_id"]].append(e)
+        if e["sip_user_id"] is None:  # no operator, so no place in any sequence
+            out[e["id"]] = {
+                "sip_user_id": None,
+                "sequence_number": None,
+                "status": e["status"],
+                "previous_status": None,
+                "is_status_change": None,
+            }
+        else:
+            by_operator[e["sip_user_id"]].append(e)
     for events in by_operator.values():
-        previous = None
         ordered = sorted(events, key=lambda e: (e["_first_seen_at"], e["id"]))
         for n, e in enumerate(ordered, start=1):
+            previous = ordered[n - 2]["status"] if n > 1 else None
+            if e["status"] is None or (n > 1 and previous is None):
+                change = None  # one side unknown: whether it changed is unknown
+            else:
+                change = e["status"] != previous
             out[e["id"]] = {
                 "sip_user_id": e["sip_user_id"],
                 "sequence_number": n,
                 "status": e["status"],
                 "previous_status": previous,
-                "is_status_change": e["status"] != previous,
+                "is_status_change": change,
             }
-            previous = e["status"]
     return out
 
 
 def operator_status_current(ds: RawDataset) -> dict[str, dict[str, Any]]:
+    """Keyed by the snapshot row id: rows with a hidden sip_user_id are each kept."""
     latest: dict[str, Row] = {}
+    kept_rows = [row for row in ds.operator_statuses if row["sip_user_id"] is None]
     for row in ds.operator_statuses:
+        if row["sip_user_id"] is None:
+            continue
         kept = latest.get(row["sip_user_id"])
         if kept is None or (row["_synced_at"], row["id"]) > (kept["_synced_at"], kept["id"]):
             latest[row["sip_user_id"]] = row
     history = operator_status_history(ds)
     out = {}
-    for sip_user, row in latest.items():
+    for row in [*latest.values(), *kept_rows]:
         mine = sorted(
-            (h for h in history.values() if h["sip_user_id"] == sip_user),
+            (
+                h
+                for h in history.values()
+                if row["sip_user_id"] is not None and h["sip_user_id"] == row["sip_user_id"]
+            ),
             key=lambda h: h["sequence_number"],
         )
-        out[sip_user] = {
-            "operator_status_id": row["id"],
+        out[row["id"]] = {
+            "sip_user_id": row["sip_user_id"],
             "status": row["status"],
             "observed_events": len(mine),
             "last_event_status": mine[-1]["status"] if mine else None,

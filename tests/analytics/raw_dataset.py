@@ -74,7 +74,55 @@ def make_dataset(seed: int = 5, calls: int = 80) -> RawDataset:
     ds.call_transcripts.extend(_transcripts(rnd, orphan)[:1])
     ds.call_ai_audit_events.extend(_events(rnd, orphan)[:1])
     _operators(rnd, ds)
+    hide_fields(random.Random(seed + 1), ds)
     return ds
+
+
+# Fields a policy may hide (the API then sends null): nulled in a few percent of the rows, at least
+# one row each, after generation so the rest of the dataset does not move.
+HIDDEN_FIELDS: dict[str, list[str]] = {
+    "calls": ["status", "started_at", "direction", "duration_seconds"],
+    "call_transcripts": ["speaker", "content", "call_id", "occurred_at"],
+    "call_ai_audit_events": [
+        "occurred_at",
+        "model",
+        "agent_id",
+        "event_type",
+        "call_id",
+        "success",
+        "tool_name",
+        "input_tokens",
+        "output_tokens",
+        "input_audio_tokens",
+        "total_tokens",
+    ],
+    "operator_status_events": ["sip_user_id", "status"],
+    "operator_statuses": ["sip_user_id", "status"],
+}
+HIDDEN_SHARE = 0.04
+
+
+def hide_fields(rnd: random.Random, ds: RawDataset) -> None:
+    """Null each field of HIDDEN_FIELDS in about HIDDEN_SHARE of the rows that carry it."""
+    for table, columns in HIDDEN_FIELDS.items():
+        rows = getattr(ds, table)
+        for column in columns:
+            carriers = [r for r in rows if r.get(column) is not None]
+            chosen = [r for r in carriers if rnd.random() < HIDDEN_SHARE]
+            for row in chosen or [rnd.choice(carriers)]:
+                row[column] = None
+    # The reconciliation test needs token-bearing events with these fields hidden, whatever the
+    # draw above gave: hide each on one more priced response.
+    for column in ("occurred_at", "model", "agent_id", "event_type"):
+        responses = [
+            e
+            for e in ds.call_ai_audit_events
+            if (e.get("input_tokens") or 0) > 0 and e.get("model") in PRICED_MODELS
+        ]
+        rnd.choice(responses)[column] = None
+    # An operator whose latest observed event has a hidden status: its last status is unknown.
+    sip_1 = [e for e in ds.operator_status_events if e["sip_user_id"] == "sip-1"]
+    max(sip_1, key=lambda e: (e["_first_seen_at"], e["id"]))["status"] = None
 
 
 def _call(rnd: random.Random, i: int) -> Row:

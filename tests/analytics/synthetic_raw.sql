@@ -1,8 +1,14 @@
 -- Synthetic raw data for the build-time benchmark: 50,000 calls over 30 days, 1,000,000 AI audit
 -- events (half of them token-bearing responses), 400,000 transcript lines, 20,000 operator status
--- events. Deterministic (hash of the row number), generated entirely in DuckDB.
+-- events. Deterministic (hash of the row number), generated entirely in DuckDB. About 2% of the
+-- values of the fields a policy may hide are NULL (the API's null), cursor fields included.
 INSERT INTO sippet.calls
-SELECT
+SELECT * REPLACE (
+    CASE WHEN hash(id, 'null-status') % 50 <> 0 THEN status END AS status,
+    CASE WHEN hash(id, 'null-started') % 50 <> 0 THEN started_at END AS started_at,
+    CASE WHEN hash(id, 'null-direction') % 50 <> 0 THEN direction END AS direction
+)
+FROM (SELECT
     'call-' || i AS id,
     CASE WHEN i % 3 = 0 THEN 'outbound' ELSE 'inbound' END AS direction,
     '+44' || (7000000000 + i) AS from_number,
@@ -16,10 +22,20 @@ SELECT
     20 + CAST(hash(i, 'duration') % 900 AS BIGINT) AS duration_seconds,
     'conv-' || i AS conversation_id,
     now() AS _synced_at
-FROM range(50000) AS t(i);
+FROM range(50000) AS t(i));
 
 INSERT INTO sippet.call_ai_audit_events BY NAME
-SELECT
+SELECT * REPLACE (
+    -- Hidden after the row is built, so a NULL event_type can hide a token-bearing response.
+    CASE WHEN hash(id, 'null-type') % 50 <> 0 THEN event_type END AS event_type,
+    CASE WHEN hash(id, 'null-model') % 50 <> 0 THEN model END AS model,
+    CASE WHEN hash(id, 'null-agent') % 50 <> 0 THEN agent_id END AS agent_id,
+    CASE WHEN hash(id, 'null-at') % 50 <> 0 THEN occurred_at END AS occurred_at,
+    CASE WHEN hash(id, 'null-call') % 50 <> 0 THEN call_id END AS call_id,
+    CASE WHEN hash(id, 'null-in') % 50 <> 0 THEN input_tokens END AS input_tokens,
+    CASE WHEN hash(id, 'null-success') % 50 <> 0 THEN success END AS success
+)
+FROM (SELECT
     'ev-' || i AS id,
     ['response', 'response', 'response', 'response', 'response', 'tool_call', 'tool_call', 'tool_result', 'tool_result', 'state_step'][1 + CAST(hash(i) % 10 AS BIGINT)] AS event_type,
     CASE WHEN event_type LIKE 'tool%' THEN ['lookup_customer', 'book_appointment', 'transfer_call', 'send_sms'][1 + CAST(hash(i, 't') % 4 AS BIGINT)] END AS tool_name,
@@ -43,26 +59,34 @@ SELECT
     TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_seconds((i % 50000) * 51.84 + i // 50000 * 7) AS occurred_at,
     'call-' || (i % 50000) AS call_id,
     now() AS _synced_at
-FROM range(1000000) AS t(i);
+FROM range(1000000) AS t(i));
 
 INSERT INTO sippet.call_transcripts BY NAME
-SELECT
+SELECT * REPLACE (
+    CASE WHEN hash(id, 'null-speaker') % 50 <> 0 THEN speaker END AS speaker,
+    CASE WHEN hash(id, 'null-content') % 50 <> 0 THEN content END AS content
+)
+FROM (SELECT
     'line-' || i AS id,
     repeat('word ', 1 + CAST(hash(i) % 20 AS BIGINT)) AS content,
     CASE WHEN i % 2 = 0 THEN 'caller' ELSE 'agent' END AS speaker,
     TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_seconds((i % 50000) * 51.84 + i // 50000 * 5) AS occurred_at,
     'call-' || (i % 50000) AS call_id,
     now() AS _synced_at
-FROM range(400000) AS t(i);
+FROM range(400000) AS t(i));
 
 INSERT INTO sippet.operator_status_events BY NAME
-SELECT
+SELECT * REPLACE (
+    CASE WHEN hash(id, 'null-user') % 50 <> 0 THEN sip_user_id END AS sip_user_id,
+    CASE WHEN hash(id, 'null-status') % 50 <> 0 THEN status END AS status
+)
+FROM (SELECT
     'ose-' || i AS id,
     'sip' || (i % 40) AS sip_user_id,
     ['available', 'on_break', 'logged_out'][1 + CAST(hash(i) % 3 AS BIGINT)] AS status,
     TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_minutes(i // 40) AS _first_seen_at,
     now() AS _synced_at
-FROM range(20000) AS t(i);
+FROM range(20000) AS t(i));
 
 INSERT INTO sippet.operator_statuses BY NAME
 SELECT 'op-' || i AS id, 'sip' || i AS sip_user_id, 'available' AS status, now() AS _synced_at

@@ -22,6 +22,12 @@ def test_full_build_over_a_million_audit_events(tmp_path: Path) -> None:
     sums = ", ".join(f"sum({c})" for c in TOKEN_TOTALS)
     raw = con.execute(f"SELECT count(*), {sums} FROM sippet.call_ai_audit_events").fetchall()
     assert raw[0][0] == 1_000_000
+    hidden = con.execute(
+        "SELECT count(*) FILTER (WHERE occurred_at IS NULL), count(*) FILTER (WHERE model IS NULL),"
+        " count(*) FILTER (WHERE event_type IS NULL) FROM sippet.call_ai_audit_events"
+        " WHERE output_tokens > 0"
+    ).fetchone()
+    assert hidden is not None and all(n > 0 for n in hidden)  # policy nulls at scale
 
     for attempt in range(2):  # the second build replaces every table: same numbers
         started = time.perf_counter()
@@ -32,6 +38,8 @@ def test_full_build_over_a_million_audit_events(tmp_path: Path) -> None:
             f"SELECT sum(events), {sums} FROM analytics.token_usage_daily"
         ).fetchall()
         assert responses[0][1:] == raw[0][1:]
+        per_event = con.execute(f"SELECT {sums} FROM analytics.ai_response_costs").fetchall()
+        assert per_event[0] == raw[0][1:]
         assert {b.name: b.rows for b in built}["call_facts"] == 50_000
         assert seconds < 60, "a full build should take seconds, not minutes"
     con.close()

@@ -36,8 +36,9 @@ def test_token_totals_reconcile_exactly_with_raw_table(built: duckdb.DuckDBPyCon
 def test_unknown_models_are_unpriced_and_flagged(built: duckdb.DuckDBPyConnection) -> None:
     flagged = query_rows(built, "SELECT * FROM analytics.token_usage_daily WHERE NOT is_priced")
     assert flagged, "the dataset has events of an unpriced model"
-    assert {r["model"] for r in flagged} == {UNPRICED_MODEL, None}
-    assert all(r["cost_usd"] is None for r in flagged)
+    dated = [r for r in flagged if r["usage_date"] is not None]
+    assert {UNPRICED_MODEL, None} <= {r["model"] for r in dated}
+    assert all(r["cost_usd"] is None and r["unpriced_events"] > 0 for r in flagged)
     priced = query_rows(built, "SELECT * FROM analytics.token_usage_daily WHERE is_priced")
     assert all(r["cost_usd"] > 0 for r in priced if r["total_tokens"] > 0)
 
@@ -101,5 +102,45 @@ def test_operator_status_current_matches_python(
     built: duckdb.DuckDBPyConnection, dataset: RawDataset
 ) -> None:
     want = expected.operator_status_current(dataset)
-    assert_table_matches(built, "operator_status_current", ["sip_user_id"], want)
-    assert "sip-4" not in want  # gone from the snapshot, still in the history
+    assert_table_matches(built, "operator_status_current", ["operator_status_id"], want)
+    operators = {w["sip_user_id"] for w in want.values()}
+    assert "sip-4" not in operators  # gone from the snapshot, still in the history
+    assert None in operators  # a snapshot row whose sip_user_id is hidden is kept, on its own
+
+
+def test_token_totals_reconcile_when_time_model_and_agent_are_hidden(
+    built: duckdb.DuckDBPyConnection,
+) -> None:
+    hidden = built.execute(
+        "SELECT count(*) FILTER (WHERE occurred_at IS NULL), count(*) FILTER (WHERE model IS NULL),"
+        " count(*) FILTER (WHERE agent_id IS NULL), count(*) FILTER (WHERE event_type IS NULL)"
+        " FROM sippet.call_ai_audit_events WHERE input_tokens > 0"
+    ).fetchone()
+    assert hidden is not None and all(n > 0 for n in hidden), hidden  # the case is exercised
+    sums = ", ".join(f"sum({c})" for c in expected.TOKEN_COLUMNS)
+    raw = built.execute(f"SELECT {sums} FROM sippet.call_ai_audit_events").fetchall()
+    for table in ("ai_response_costs", "token_usage_daily"):
+        assert built.execute(f"SELECT {sums} FROM analytics.{table}").fetchall() == raw, table
+    zero_sums = ", ".join(f"coalesce(sum({c}), 0)" for c in expected.TOKEN_COLUMNS)
+    undated = built.execute(
+        f"SELECT {zero_sums} FROM sippet.call_ai_audit_events WHERE occurred_at IS NULL"
+    ).fetchall()
+    no_date_row = built.execute(
+        f"SELECT {sums}, bool_or(is_priced) FROM analytics.token_usage_daily "
+        "WHERE usage_date IS NULL"
+    ).fetchall()
+    assert no_date_row[0][:-1] == undated[0] and no_date_row[0][-1] is False
+
+
+def test_hidden_status_is_no_outcome_and_no_call_is_dropped(
+    built: duckdb.DuckDBPyConnection,
+) -> None:
+    calls, unknown = built.execute(
+        "SELECT sum(calls), sum(unknown_status_calls) FROM analytics.calls_daily"
+    ).fetchone() or (0, 0)
+    assert calls == built.execute("SELECT count(*) FROM sippet.calls").fetchone()[0]  # type: ignore[index]
+    hidden = query_rows(built, "SELECT * FROM analytics.call_facts WHERE status IS NULL")
+    assert unknown == len(hidden) > 0 and not any(r["is_final"] for r in hidden)
+    assert built.execute(
+        "SELECT count(*) FROM analytics.calls_daily WHERE call_date IS NULL"
+    ).fetchone() != (0,)

@@ -146,7 +146,14 @@ def test_user_csv_from_env_overrides_seed_rows_and_adds_models(
     unpriced = fresh.execute(
         "SELECT DISTINCT model FROM analytics.token_usage_daily WHERE NOT is_priced"
     ).fetchall()
-    assert unpriced == [(None,)]
+    # Now priced, the mystery model is only unpriced where a hidden total or date says so.
+    assert (None,) in unpriced
+    assert fresh.execute(
+        "SELECT count(*) FROM analytics.ai_response_costs e JOIN sippet.call_ai_audit_events r "
+        "ON r.id = e.event_id WHERE e.model = ? AND NOT e.is_priced AND e.usage_date IS NOT NULL "
+        "AND r.input_tokens IS NOT NULL AND r.output_tokens IS NOT NULL",
+        [UNPRICED_MODEL],
+    ).fetchone() == (0,)
 
 
 def test_missing_price_csv_fails_loudly(fresh: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

@@ -1,34 +1,34 @@
 -- description: One row per call with its outcome, transcript volume, AI activity, tokens and estimated AI cost.
--- grain: one row per call in sippet.calls; key call_id. Transcript lines and audit events of calls not (yet) in sippet.calls are not counted.
+-- grain: one row per call in sippet.calls; key call_id. Transcript lines and audit events of calls not (yet) in sippet.calls, or whose call_id is hidden (NULL), are not counted. A call is never dropped for a NULL field: a hidden started_at gives a NULL call_date, a hidden status an unknown outcome (is_final FALSE).
 -- column call_id: Call id (sippet.calls.id).
--- column direction: inbound or outbound.
--- column status: Latest synced status: initiated, ringing, answered (in progress) or completed, failed, busy, no_answer (final).
--- column is_final: TRUE when status is final (completed, failed, busy, no_answer).
--- column call_date: UTC calendar date of started_at.
--- column started_at: When the call started (UTC).
--- column ended_at: When the call ended; NULL while in progress.
--- column duration_seconds: Call length in seconds as reported by Sippet; NULL while in progress.
+-- column direction: inbound or outbound; NULL if hidden.
+-- column status: Latest synced status: initiated, ringing, answered (in progress) or completed, failed, busy, no_answer (final); NULL if hidden (unknown outcome, not final, as the sync treats it).
+-- column is_final: TRUE when status is final (completed, failed, busy, no_answer); FALSE otherwise, including a NULL status.
+-- column call_date: UTC calendar date of started_at; NULL when started_at is hidden.
+-- column started_at: When the call started (UTC); NULL if hidden.
+-- column ended_at: When the call ended; NULL while in progress or if hidden.
+-- column duration_seconds: Call length in seconds as reported by Sippet; NULL while in progress or if hidden.
 -- column from_number: Caller number (E.164).
 -- column to_number: Called number (E.164).
 -- column sip_username: SIP user that handled the call, if any.
 -- column call_source: Where the call came from (sip, pstn, api, ...).
--- column transcript_lines: Transcript lines of the call (all speakers).
--- column caller_lines: Transcript lines spoken by the caller.
+-- column transcript_lines: Transcript lines of the call (all speakers, a hidden speaker or content included), so caller_lines + agent_lines can be less.
+-- column caller_lines: Transcript lines spoken by the caller (speaker = 'caller'; a NULL speaker is neither caller nor agent).
 -- column agent_lines: Transcript lines spoken by the agent.
--- column caller_words: Words spoken by the caller; a word is a maximal run of non-whitespace characters (regex \S+).
+-- column caller_words: Words spoken by the caller; a word is a maximal run of non-whitespace characters (regex \S+); a hidden content counts 0 words.
 -- column agent_words: Words spoken by the agent (same definition).
--- column ai_events: AI audit events of the call (all event types).
+-- column ai_events: AI audit events of the call (all event types, a NULL event_type included, so the per-type counts can add up to less).
 -- column response_events: Audit events of type response.
 -- column tool_calls: Audit events of type tool_call.
 -- column tool_results: Audit events of type tool_result.
--- column tool_failures: tool_result events with success = FALSE.
+-- column tool_failures: tool_result events with success = FALSE (a NULL success is an unknown outcome, not a failure).
 -- column state_steps: Audit events of type state_step.
--- column input_tokens: Input tokens of the call's token-bearing events.
+-- column input_tokens: Input tokens of the call's token-bearing events (analytics.ai_response_costs, so a response with a NULL event_type still counts; NULL counts as 0).
 -- column output_tokens: Output tokens of the call.
 -- column total_tokens: Total tokens of the call.
 -- column input_cached_tokens: Cached input tokens of the call.
 -- column cost_usd: Estimated AI cost in USD (exact decimal) of the priced events; 0 for calls without AI usage. A lower bound when unpriced_events > 0.
--- column unpriced_events: Token-bearing events of the call without a price (unknown model); non-zero flags cost_usd as incomplete.
+-- column unpriced_events: Token-bearing events of the call without a cost (unknown or NULL model, NULL occurred_at, hidden input/output token total); non-zero flags cost_usd as incomplete.
 -- column models_used: Distinct models seen in the call's audit events, sorted; empty list when none.
 CREATE OR REPLACE TABLE analytics.call_facts AS
 WITH transcript_counts AS (

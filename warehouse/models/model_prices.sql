@@ -1,5 +1,5 @@
 -- description: Dated price list of the AI models (USD per million tokens), from the seed CSV plus optional user CSVs.
--- grain: one row per (model, valid_from); a price applies to events whose UTC date is on or after valid_from and before the next valid_from of the same model.
+-- grain: one row per (model, valid_from); a price applies to events whose UTC date is on or after valid_from and before the next valid_from of the same model. CSV rows without a model or valid_from are ignored.
 -- column model: Model name exactly as in sippet.call_ai_audit_events.model.
 -- column valid_from: First UTC date the price applies to (inclusive).
 -- column valid_to: First UTC date of the next price of the same model (exclusive); NULL for the current price.

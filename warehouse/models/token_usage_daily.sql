@@ -1,10 +1,10 @@
 -- description: Daily AI token usage and estimated cost per model and agent; token totals reconcile exactly with sippet.call_ai_audit_events.
--- grain: one row per (usage_date, model, agent_id); model and agent_id may be NULL when the API did not report them.
--- column usage_date: UTC calendar date of the events.
--- column model: Model that produced the events.
--- column agent_id: AI agent that produced the events.
+-- grain: one row per (usage_date, model, agent_id); any of the three may be NULL when the API hid it, and such events form their own NULL group rather than being dropped, so token totals always equal the raw table's. The NULL usage_date rows (hidden occurred_at) are never priced.
+-- column usage_date: UTC calendar date of the events; NULL for events whose occurred_at is hidden.
+-- column model: Model that produced the events; NULL if hidden.
+-- column agent_id: AI agent that produced the events; NULL if hidden.
 -- column events: Token-bearing audit events (normally event_type = 'response').
--- column calls: Distinct calls with such events.
+-- column calls: Distinct known calls with such events (a NULL call_id is not counted as a call; its events still count in events and tokens).
 -- column input_tokens: Input tokens (text + audio + image).
 -- column input_text_tokens: Input text tokens (cached included).
 -- column input_audio_tokens: Input audio tokens (cached included).
@@ -20,8 +20,9 @@
 -- column total_tokens: Total tokens as reported by the events.
 -- column cache_hit_ratio: input_cached_tokens / input_tokens (0..1); NULL when there were no input tokens.
 -- column price_valid_from: valid_from of the analytics.model_prices row used for this day and model; NULL when unpriced.
--- column is_priced: FALSE flags a model without a price for that day (unknown model or date before its first valid_from).
--- column cost_usd: Estimated cost in USD (exact decimal, sum of analytics.ai_response_costs.cost_usd); NULL when is_priced is FALSE.
+-- column is_priced: TRUE when every event of the row is priced; FALSE flags an unknown or NULL model, a date before the model's first valid_from, a NULL usage_date, or an event with a hidden input_tokens/output_tokens.
+-- column cost_usd: Estimated cost in USD (exact decimal, sum of analytics.ai_response_costs.cost_usd); NULL when is_priced is FALSE (a partial sum is never shown as the cost).
+-- column unpriced_events: Events of the row without a cost (see is_priced); 0 when is_priced.
 CREATE OR REPLACE TABLE analytics.token_usage_daily AS
 SELECT
     usage_date,
@@ -45,7 +46,8 @@ SELECT
     sum(input_cached_tokens) / nullif(sum(input_tokens), 0) AS cache_hit_ratio,
     max(price_valid_from) AS price_valid_from,
     bool_and(is_priced) AS is_priced,
-    CASE WHEN bool_and(is_priced) THEN sum(cost_usd) END AS cost_usd
+    CASE WHEN bool_and(is_priced) THEN sum(cost_usd) END AS cost_usd,
+    count(*) FILTER (WHERE NOT is_priced) AS unpriced_events
 FROM analytics.ai_response_costs
 GROUP BY usage_date, model, agent_id
 ORDER BY usage_date, model, agent_id;

@@ -1,5 +1,5 @@
 -- description: Reliability of each tool the AI agents call: volume, failures, success rate and the most common error messages.
--- grain: one row per tool_name over all synced history; tool events without a tool name are grouped under '(unknown)'.
+-- grain: one row per tool_name over all synced history; tool events without a tool name (NULL) are grouped under '(unknown)'. An audit event whose event_type is hidden (NULL) is not counted here: a tool_call cannot be told from a tool_result.
 -- column tool_name: Tool invoked by the agent.
 -- column tool_calls: Audit events of type tool_call for the tool.
 -- column tool_results: Audit events of type tool_result for the tool.
@@ -7,9 +7,9 @@
 -- column failures: tool_result events with success = FALSE.
 -- column unknown_outcomes: tool_result events with success NULL (not counted in the rates).
 -- column success_rate: successes / (successes + failures); NULL when no result has a known outcome.
--- column calls_with_failure: Distinct calls with at least one failure of the tool.
--- column first_seen_at: Earliest tool_call or tool_result event of the tool.
--- column last_seen_at: Latest tool_call or tool_result event of the tool.
+-- column calls_with_failure: Distinct known calls with at least one failure of the tool (a failure with a NULL call_id counts in failures, not here).
+-- column first_seen_at: Earliest tool_call or tool_result event of the tool with a known occurred_at; NULL if none is known.
+-- column last_seen_at: Latest tool_call or tool_result event of the tool with a known occurred_at; NULL if none is known.
 -- column top_errors: Up to 3 most frequent error messages among failures, as a list of {error, failures} ordered by failures descending then error ascending; failures without a message are not listed.
 CREATE OR REPLACE TABLE analytics.tool_reliability AS
 WITH tool_events AS (

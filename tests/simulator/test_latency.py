@@ -42,25 +42,30 @@ def test_faults_draws_do_not_move_with_latency(make_rpc):
 
 
 def test_slow_request_does_not_hold_up_another(make_rpc):
-    rpc = make_rpc(latency_ms=1000)
-    barrier = threading.Barrier(2)
+    """A is held 5 s; once the server has drawn A's delay, latency is switched off and B is
+    sent: B must be answered while A is still held. A serial server would answer B only
+    after A. No race: B is sent only after A is known to be in the server."""
+    rpc = make_rpc(latency_ms=5000)
     codes: list[int] = []
 
     def call() -> None:
-        with httpx.Client(base_url=rpc.server.url, timeout=30,
+        with httpx.Client(base_url=rpc.server.url, timeout=60,
                           headers={"x-api-key": rpc.server.api_key}) as client:
-            barrier.wait()
             codes.append(client.post("/rpc/public/run", json=BODY).status_code)
 
-    threads = [threading.Thread(target=call) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert codes == [200, 200]
-    a, b = _rpc_entries(rpc.sim)
-    # both were in flight at once: each started before the other finished
-    assert a["started"] < b["finished"] and b["started"] < a["finished"]
+    slow = threading.Thread(target=call)
+    slow.start()
+    while rpc.sim.latency_counter < 1:  # A's delay is drawn: A is inside the server
+        threading.Event().wait(0.01)
+    rpc.sim.set_latency(latency_ms=0)
+    assert rpc.raw(BODY).status_code == 200
+    answered = [e for e in _rpc_entries(rpc.sim) if e.get("finished") is not None]
+    assert len(answered) == 1 and slow.is_alive(), "B waited for A"
+    slow.join()
+    assert codes == [200]
+    a, b = _rpc_entries(rpc.sim)  # logged in arrival order
+    assert a["latency_ms"] == 5000 and b["latency_ms"] == 0
+    assert a["started"] < b["finished"] < a["finished"]
 
 
 def test_runtime_setters_cli_and_control_endpoint(make_rpc):

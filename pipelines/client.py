@@ -60,6 +60,13 @@ class ClientStats:
     bytes_received: int = 0
 
 
+class ApiUnreachableError(TransientError):
+    """Every attempt failed to connect: the host is down or SIPPET_BASE_URL is wrong.
+
+    The sync stops the remaining streams on it: they would only wait out the same budget.
+    """
+
+
 class _Retryable(Exception):
     """One attempt failed transiently (internal: converted before leaving the client)."""
 
@@ -71,6 +78,7 @@ class _Retryable(Exception):
         request: Any,
         retry_after: float | None = None,
         malformed: bool = False,
+        unreachable: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -78,6 +86,7 @@ class _Retryable(Exception):
         self.request = request
         self.retry_after = retry_after
         self.malformed = malformed
+        self.unreachable = unreachable
 
 
 class _ApiKeyAuth(httpx.Auth):
@@ -192,6 +201,9 @@ class SippetClient:
         self.stats.requests += 1
         try:
             response = self._http.post(RPC_PATH, content=body)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            reason = f"connection error ({type(exc).__name__}: {exc})"
+            raise self._transient(reason, action, page, unreachable=True) from exc
         except httpx.TimeoutException as exc:
             raise self._transient(f"timeout ({type(exc).__name__})", action, page) from exc
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
@@ -235,8 +247,10 @@ class SippetClient:
             excerpt = self._excerpt(response.content)
             reason = f"HTTP {status}" + (f" ({excerpt})" if excerpt else "")
             raise self._transient(reason, action, page, retry_after=retry_after)
+        hint = "; check SIPPET_BASE_URL (the API origin, without /rpc)" if status in (
+            404, 405) else ""
         raise SippetError(
-            f"{action}: HTTP {status} from the API: {self._excerpt(response.content)}",
+            f"{action}: HTTP {status} from the API: {self._excerpt(response.content)}{hint}",
             action=action,
             request=page,
         )
@@ -326,6 +340,13 @@ class SippetClient:
             f"(limits: {self._settings.max_attempts} attempts, "
             f"{self._settings.retry_budget_seconds:g} s); last failure: {failure.reason}"
         )
+        if failure.unreachable:
+            raise ApiUnreachableError(
+                f"{summary}; cannot reach {self._settings.base_url}: check SIPPET_BASE_URL "
+                "and that the API host is up",
+                action=failure.action, attempts=attempts, elapsed_seconds=spent,
+                request=failure.request,
+            ) from failure
         if failure.malformed:
             raise MalformedResponseError(
                 summary, action=failure.action, request=failure.request

@@ -156,7 +156,13 @@ def serve_simulator(*, host: str, port: int, seed: int, scale: str, days: int, l
     config = SimulatorConfig(seed=seed, scale=scale, days=days, live=live,
                              faults=FaultConfig(**faults), **options)
     server = SimulatorServer(config, host=host, port=port)
-    server.start()
+    try:
+        server.start()
+    except OSError as exc:
+        error = click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+                                     "pass another --port (0 picks a free one)")
+        error.exit_code = 2
+        raise error from None
     # The demo key is public (documented); a key the user chose is theirs: name, don't show.
     key = (f"{server.api_key}  (the demo key: SIPPET_API_KEY={server.api_key})"
            if key_origin is None else f"the one from {key_origin} (not shown)")

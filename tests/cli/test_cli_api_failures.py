@@ -83,7 +83,7 @@ def test_window_sync_gives_no_false_future_cursor_warning(sim, warehouse):
     window = cli(["sync", "--no-models", "--since", since, "--until", until], env)
     assert window.returncode == 0, window.stdout + window.stderr
     assert "future" not in window.stdout + window.stderr
-    assert window.stderr == ""
+    assert "warning" not in window.stdout + window.stderr
     con = duckdb.connect(warehouse, read_only=True)
     modes = con.execute("SELECT DISTINCT mode FROM sippet._sync_runs ORDER BY 1").fetchall()
     con.close()

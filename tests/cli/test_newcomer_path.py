@@ -4,6 +4,7 @@ run headless with nbclient instead, which is what `jupyter` would execute)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -83,11 +84,13 @@ def test_the_notebook_extra_the_demo_names_exists_and_the_notebook_runs(demo_run
 
     notebook = nbformat.read(ROOT / "notebooks" / "sippet_analytics.ipynb", as_version=4)
     env_patch = pytest.MonkeyPatch()
-    env_patch.setenv("SIPPET_WAREHOUSE", warehouse)
+    # As Jupyter opens it: kernel in notebooks/, the warehouse relative to the project root
+    # (the way the demo prints data/demo.duckdb).
+    env_patch.setenv("SIPPET_WAREHOUSE", os.path.relpath(warehouse, ROOT))
     env_patch.setenv("SIPPET_FIGURES_DIR", str(tmp_path / "figures"))
     try:
         NotebookClient(notebook, kernel_name="python3", timeout=180,
-                       resources={"metadata": {"path": str(ROOT)}}).execute()
+                       resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
     finally:
         env_patch.undo()
     assert len(list((tmp_path / "figures").glob("*.png"))) == 5

@@ -67,6 +67,10 @@ class ApiUnreachableError(TransientError):
     """
 
 
+class WrongEndpointError(SippetError):
+    """A redirect or HTTP 404/405: SIPPET_BASE_URL does not point at the Sippet RPC API."""
+
+
 class _Retryable(Exception):
     """One attempt failed transiently (internal: converted before leaving the client)."""
 
@@ -229,7 +233,7 @@ class SippetClient:
         if 300 <= status < 400:
             location = response.headers.get("location", "")
             host = urlsplit(location).hostname or "(same host)"
-            raise SippetError(
+            raise WrongEndpointError(
                 f"{action}: HTTP {status} redirect to host {host!r} not followed (the API key "
                 "must never be sent elsewhere); check SIPPET_BASE_URL",
                 action=action,
@@ -247,13 +251,13 @@ class SippetClient:
             excerpt = self._excerpt(response.content)
             reason = f"HTTP {status}" + (f" ({excerpt})" if excerpt else "")
             raise self._transient(reason, action, page, retry_after=retry_after)
-        hint = "; check SIPPET_BASE_URL (the API origin, without /rpc)" if status in (
-            404, 405) else ""
-        raise SippetError(
-            f"{action}: HTTP {status} from the API: {self._excerpt(response.content)}{hint}",
-            action=action,
-            request=page,
-        )
+        message = f"{action}: HTTP {status} from the API: {self._excerpt(response.content)}"
+        if status in (404, 405):
+            raise WrongEndpointError(
+                f"{message}; check SIPPET_BASE_URL (the API origin, without /rpc)",
+                action=action, request=page,
+            )
+        raise SippetError(message, action=action, request=page)
 
     def _retry_after(self, response: httpx.Response, action: str, page: Any) -> float | None:
         seconds = parse_retry_after(response.headers.get("retry-after"))

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from pipelines.batch import RunCounters, StreamRun
-from pipelines.client import ApiUnreachableError, SippetClient
-from pipelines.errors import AuthenticationError, SippetError
+from pipelines.client import ApiUnreachableError, SippetClient, WrongEndpointError
+from pipelines.errors import AuthenticationError
 from pipelines.readers import ReadPlan, lookback_start, read_stream
 from pipelines.settings import SippetSettings
 from pipelines.streams import STREAMS, StreamKind, StreamSpec, get_stream
@@ -94,9 +94,7 @@ def sync(
 
 def _stops_the_run(exc: Exception) -> bool:
     """A failure every other stream would meet too: refused key, host down, wrong URL."""
-    # A plain SippetError from the client is an HTTP status outside the protocol (404,
-    # redirect): the base URL points somewhere that is not the Sippet API.
-    return isinstance(exc, AuthenticationError | ApiUnreachableError) or type(exc) is SippetError
+    return isinstance(exc, AuthenticationError | ApiUnreachableError | WrongEndpointError)
 
 
 def _skipped(spec: StreamSpec, cause: StreamResult) -> StreamResult:

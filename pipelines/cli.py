@@ -118,7 +118,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 warehouse_option = click.option(
     "--warehouse", envvar="SIPPET_WAREHOUSE", default=None,
-    help="DuckDB file (env SIPPET_WAREHOUSE). Default data/warehouse.duckdb.")
+    help="DuckDB target: file path or ducklake:... (env SIPPET_WAREHOUSE). "
+    "Default data/warehouse.duckdb.")
 
 
 @cli.command()

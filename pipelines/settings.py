@@ -54,7 +54,9 @@ class SippetSettings(BaseSettings):
         60.0, ge=0, description="Longest server-requested Retry-After honoured before failing."
     )
     verify_tls: bool = Field(True, description="Verify the server's TLS certificate.")
-    warehouse: str = Field("data/warehouse.duckdb", description="DuckDB target (file path or ducklake:...).")
+    warehouse: str = Field(
+        "data/warehouse.duckdb", description="DuckDB target (file path or ducklake:...)."
+    )
     start_date: AwareDatetime = Field(
         datetime(2020, 1, 1, tzinfo=UTC), description="Earliest instant synced."
     )

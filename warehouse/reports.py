@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -62,5 +63,7 @@ def _cell(value: Any, column: str = "") -> str:
         return f"{value:,}"
     if isinstance(value, float | Decimal):
         return format_number(float(value), column)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")  # to the second, in UTC
     text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -56,3 +56,9 @@ def test_numbers_are_formatted_for_people(value, column, text):
 def test_table_cells_use_their_column_for_the_format():
     table = format_table(["stream", "seconds", "rows"], [("calls", 0.73612, 1200)])
     assert table.splitlines()[2].split() == ["calls", "0.7", "1,200"]
+
+
+def test_instants_are_shown_to_the_second_in_utc():
+    started = datetime(2026, 12, 2, 2, 35, 25, 411696, tzinfo=UTC)
+    table = format_table(["last_run_started_at"], [(started,)])
+    assert table.splitlines()[2].strip() == "2026-12-02 02:35:25Z"

@@ -1,16 +1,20 @@
 """`sippet-sync`: the command line of sippet-warehouse (click).
 
 Heavy modules (duckdb, pyarrow, pydantic models, the simulator) are imported inside the
-commands, so `sippet-sync --help` and a sync with nothing new start fast.
+commands, so `sippet-sync --help` and a sync with nothing new start fast. Every expected
+failure leaves through `pipelines.cli_errors` as one line and a documented exit code.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import click
+
+from pipelines.cli_errors import EXIT_CODES_HELP, EXIT_USAGE, fail, one_line_errors
 
 STREAM_NAMES = (
     "calls",
@@ -19,49 +23,117 @@ STREAM_NAMES = (
     "operator_status_events",
     "operator_statuses",
 )
+_debug = {"on": False}
 
 
-def _settings(**overrides: object):
+def _settings(flags: dict[str, str] | None = None, **overrides: object):
     from pipelines.redaction import install_log_redaction
-    from pipelines.settings import SippetSettings
+    from pipelines.settings import load_settings
 
-    settings = SippetSettings(**{k: v for k, v in overrides.items() if v is not None})
+    settings = load_settings(flags, **overrides)
     if settings.api_key is not None:
         install_log_redaction(settings.api_key.get_secret_value())
     return settings
 
 
-def _instant(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+def _require_key(settings) -> None:
+    """Checked before the warehouse is opened, so a missing key creates nothing."""
+    if settings.api_key is None or not settings.api_key.get_secret_value().strip():
+        fail("SIPPET_API_KEY is not set: export a secret key (export SIPPET_API_KEY=sk_...) "
+             "or put it in .env", EXIT_USAGE)
 
 
-@click.group()
-@click.option("-v", "--verbose", is_flag=True, help="Log retries and warnings (INFO).")
-def main(verbose: bool) -> None:
+class Instant(click.ParamType):
+    """An ISO-8601 date or instant; without a zone it is UTC."""
+
+    name = "INSTANT"
+
+    def convert(self, value, param, ctx) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO-8601 date or instant; use e.g. 2026-11-30 "
+                      "or 2026-11-30T12:00:00Z", param, ctx)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class Scale(click.ParamType):
+    """A simulator scale preset or a number of AI audit events."""
+
+    name = "SCALE"
+
+    def convert(self, value, param, ctx) -> str:
+        from pipelines.simulator.config import resolve_scale
+
+        try:
+            resolve_scale(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
+
+
+class Fault(click.ParamType):
+    """`KIND=RATE` with a known fault kind and 0 <= RATE <= 1."""
+
+    name = "KIND=RATE"
+
+    def convert(self, value, param, ctx) -> tuple[str, float]:
+        from pipelines.simulator.cli import parse_fault
+
+        if isinstance(value, tuple):
+            return value
+        try:
+            kind, rate = parse_fault(value)
+        except ValueError as exc:
+            self.fail(str(exc).replace("could not convert string to float", "bad rate"),
+                      param, ctx)
+        if not 0 <= rate <= 1:
+            self.fail(f"rate {rate:g} for {kind!r} must be between 0 and 1", param, ctx)
+        return kind, rate
+
+
+@click.group(epilog=EXIT_CODES_HELP)
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show retries, warnings and per-stream log lines on stderr (INFO).")
+@click.option("--debug", is_flag=True, help="As -v at DEBUG level, and show tracebacks.")
+def cli(verbose: bool, debug: bool) -> None:
     """Keep a DuckDB warehouse in sync with the Sippet RPC API."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+    _debug["on"] = verbose or debug
+    logging.basicConfig(level=logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Without -v the CLI prints what matters itself (summary, one error line); the engine's
+    # own log lines (retries, per-stream errors) would only repeat it.
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.CRITICAL
+    logging.getLogger("pipelines").setLevel(level)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The `sippet-sync` entry point."""
+    with one_line_errors(lambda: _debug["on"]):
+        code = cli.main(args=argv, prog_name="sippet-sync", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 warehouse_option = click.option(
     "--warehouse", envvar="SIPPET_WAREHOUSE", default=None,
-    help="DuckDB target (file path, md:db or ducklake:...). Default data/warehouse.duckdb.")
+    help="DuckDB target: file path or ducklake:... (env SIPPET_WAREHOUSE). "
+    "Default data/warehouse.duckdb.")
 
 
-@main.command()
+@cli.command()
 @click.option("--stream", "streams", multiple=True, type=click.Choice(STREAM_NAMES),
               help="Sync only this stream (repeatable). Default: all.")
 @click.option("--full-refresh", is_flag=True, help="Re-read all history, ignoring cursors.")
-@click.option("--since", help="Re-read a past window from this instant (ISO-8601).")
-@click.option("--until", help="End of the --since window (default: now).")
+@click.option("--since", type=Instant(), help="Re-read a past window from this instant.")
+@click.option("--until", type=Instant(), help="End of the --since window (default: now).")
 @warehouse_option
 @click.option("--base-url", default=None, help="API origin (env SIPPET_BASE_URL).")
-@click.option("--page-size", type=click.IntRange(1, 250), default=None)
-@click.option("--wait", "wait_seconds", type=float, default=0.0,
-              help="Wait up to this many seconds for another writer to release the file.")
+@click.option("--page-size", type=click.IntRange(1, 250), default=None,
+              help="Rows per page, 1-250 (env SIPPET_PAGE_SIZE).")
+@click.option("--wait", "wait_seconds", type=click.FloatRange(0), default=0.0,
+              help="Wait up to this many seconds for another process to release the file.")
 @click.option("--models/--no-models", default=True, help="Build the analytics models after.")
 def sync(streams, full_refresh, since, until, warehouse, base_url, page_size, wait_seconds,
          models) -> None:
@@ -70,68 +142,74 @@ def sync(streams, full_refresh, since, until, warehouse, base_url, page_size, wa
 
     if until and not since:
         raise click.UsageError("--until needs --since")
-    settings = _settings(warehouse=warehouse, base_url=base_url, page_size=page_size)
-    code = run_sync(settings, list(streams) or None, full_refresh=full_refresh,
-                    since=_instant(since), until=_instant(until), wait_seconds=wait_seconds,
-                    build=models)
-    sys.exit(code)
+    if since and since >= (until or datetime.now(UTC)):
+        raise click.UsageError("--since must be before --until (or before now)")
+    settings = _settings({"base_url": "--base-url", "warehouse": "--warehouse"},
+                         warehouse=warehouse, base_url=base_url, page_size=page_size)
+    _require_key(settings)
+    sys.exit(run_sync(settings, list(streams) or None, full_refresh=full_refresh, since=since,
+                      until=until, wait_seconds=wait_seconds, build=models))
 
 
-@main.command()
+@cli.command()
 @warehouse_option
 def status(warehouse) -> None:
     """Per stream: cursor, last run, rows held, quarantined records."""
     from pipelines.commands import show_status
 
-    show_status(_settings(warehouse=warehouse))
+    show_status(_settings({"warehouse": "--warehouse"}, warehouse=warehouse))
 
 
-@main.command("build-models")
+@cli.command("build-models")
 @warehouse_option
 def build_models_command(warehouse) -> None:
     """(Re)build the analytics models from the raw tables."""
     from pipelines.commands import build_analytics
 
-    sys.exit(build_analytics(_settings(warehouse=warehouse)))
+    sys.exit(build_analytics(_settings({"warehouse": "--warehouse"}, warehouse=warehouse)))
 
 
-@main.command()
+@cli.command()
 @click.option("--days", type=click.IntRange(1, 366), default=3, show_default=True)
 @warehouse_option
 def verify(days, warehouse) -> None:
     """Reconcile the last N days: API counts vs warehouse rows."""
     from pipelines.verify import format_report, reconcile
 
-    settings = _settings(warehouse=warehouse)
+    settings = _settings({"warehouse": "--warehouse"}, warehouse=warehouse)
+    _require_key(settings)
     results = reconcile(settings, settings.warehouse, days=days)
     click.echo(format_report(results))
     sys.exit(0 if all(r.ok for r in results) else 1)
 
 
-@main.command()
-@click.option("--port", type=int, default=8765, show_default=True)
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
-@click.option("--scale", default="small", show_default=True,
+@click.option("--scale", type=Scale(), default="small", show_default=True,
               help="tiny | small | demo | bench | a number of AI audit events.")
-@click.option("--days", type=int, default=30, show_default=True)
+@click.option("--days", type=click.IntRange(1, 3650), default=30, show_default=True)
 @click.option("--live/--frozen", default=True, help="Clock follows wall time (default).")
-@click.option("--fault", "faults", multiple=True, metavar="KIND=RATE",
+@click.option("--fault", "faults", multiple=True, type=Fault(),
               help="Inject a fault, e.g. --fault rate_limit=0.1 (repeatable).")
-def simulate(port, host, seed, scale, days, live, faults) -> None:
+@click.option("--api-key", envvar="SIPPET_API_KEY", default=None,
+              help="Key the simulator accepts (env SIPPET_API_KEY; default: the demo key).")
+@click.pass_context
+def simulate(ctx, port, host, seed, scale, days, live, faults, api_key) -> None:
     """Serve the built-in Sippet API simulator on loopback."""
-    from pipelines.simulator.cli import main_simulate
+    from pipelines.commands import serve_simulator
 
-    rates = {}
-    for item in faults:
-        kind, _, rate = item.partition("=")
-        rates[kind] = float(rate or 1.0)
-    main_simulate(port=port, seed=seed, scale=scale, faults=rates, live=live, days=days,
-                  host=host)
+    source = ctx.get_parameter_source("api_key")
+    origin = None if api_key is None else (
+        "--api-key" if source is click.core.ParameterSource.COMMANDLINE else "SIPPET_API_KEY")
+    serve_simulator(host=host, port=port, seed=seed, scale=scale, days=days, live=live,
+                    faults=dict(faults), api_key=api_key, key_origin=origin)
 
 
-@main.command()
-@click.option("--scale", default="small", show_default=True)
+@cli.command()
+@click.option("--scale", type=Scale(), default="small", show_default=True,
+              help="tiny | small | demo | bench | a number of AI audit events.")
 @click.option("--warehouse", default="data/demo.duckdb", show_default=True)
 def demo(scale, warehouse) -> None:
     """Start the simulator, sync it into a demo warehouse and print a short report."""

@@ -105,6 +105,9 @@ class SippetClient:
         transient = self._reader.transient
         try:
             response = self._http.post(RPC_PATH, content=body)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            reason = f"connection error ({type(exc).__name__}: {exc})"
+            raise transient(reason, action, page, unreachable=True) from exc
         except httpx.TimeoutException as exc:
             raise transient(f"timeout ({type(exc).__name__})", action, page) from exc
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:

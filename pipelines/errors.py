@@ -1,8 +1,8 @@
 """The sync's error hierarchy: every failure names what it was doing.
 
-A message always starts with the RPC action; the sync attaches the stream and the page it
-was on (`SippetError.add_context`) before re-raising, so an operator reading a failed run
-knows where to look without a debugger. No message ever contains the API key: the client
+A message always starts with the RPC action and names the page or window it was on; the sync
+attaches the stream (`SippetError.add_context`) when it records the failure, so an operator
+reading a failed run knows where to look without a debugger. No message ever contains the API key: the client
 builds them from the request it sent (which never holds the key) and redacts server text.
 """
 
@@ -84,6 +84,17 @@ class TransientError(SippetError):
         super().__init__(message, action=action, request=request)
         self.attempts = attempts
         self.elapsed_seconds = elapsed_seconds
+
+
+class ApiUnreachableError(TransientError):
+    """Every attempt failed to connect: the host is down or SIPPET_BASE_URL is wrong.
+
+    The sync stops the remaining streams on it: they would only wait out the same budget.
+    """
+
+
+class WrongEndpointError(SippetError):
+    """A redirect or HTTP 404/405: SIPPET_BASE_URL does not point at the Sippet RPC API."""
 
 
 class MalformedResponseError(SippetError):

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import UTC, datetime
 from typing import TextIO
 
 from pipelines.batch import StreamRun
 
 PLAIN_INTERVAL_SECONDS = 5.0
+# Below this much elapsed time a rate is noise (one page in microseconds is not 49M rows/s).
+MIN_RATE_INTERVAL_SECONDS = 1.0
 
 
 class Progress:
@@ -21,31 +24,24 @@ class Progress:
     def __init__(self, stream: TextIO | None = None, *, interactive: bool | None = None):
         self._out = stream or sys.stderr
         self._interactive = self._out.isatty() if interactive is None else interactive
-        self._started: dict[str, float] = {}
-        self._last_line = 0.0
+        # The first plain line comes one interval after the start: a sync that finishes
+        # sooner needs no progress line (its summary says it all).
+        self._last_line = time.monotonic()
         self._live = None
         self._current: str | None = None
 
     def __call__(self, run: StreamRun) -> None:
         name = run.spec.name
         now = time.monotonic()
-        self._started.setdefault(name, now)
         if self._current and self._current != name:
             self._finish_line()
         self._current = name
-        text = self._describe(run, now)
+        text = describe(run)
         if self._interactive:
             self._show_live(text)
         elif now - self._last_line >= PLAIN_INTERVAL_SECONDS:
             self._last_line = now
             print(text, file=self._out, flush=True)
-
-    def _describe(self, run: StreamRun, now: float) -> str:
-        counters = run.counters
-        elapsed = max(now - self._started[run.spec.name], 1e-6)
-        return (f"{run.spec.name}: {counters.pages:,} pages, {counters.rows_fetched:,} rows "
-                f"({counters.rows_fetched / elapsed:,.0f} rows/s), "
-                f"{counters.rows_inserted:,} inserted, {counters.rows_updated:,} updated")
 
     def _show_live(self, text: str) -> None:
         if self._live is None:
@@ -64,3 +60,13 @@ class Progress:
 
     def close(self) -> None:
         self._finish_line()
+
+
+def describe(run: StreamRun, now: datetime | None = None) -> str:
+    """One progress line; the rate is over the time since the stream started reading."""
+    counters = run.counters
+    elapsed = ((now or datetime.now(UTC)) - run.started_at).total_seconds()
+    rate = (f" ({counters.rows_fetched / elapsed:,.0f} rows/s)"
+            if elapsed >= MIN_RATE_INTERVAL_SECONDS else "")
+    return (f"{run.spec.name}: {counters.pages:,} pages, {counters.rows_fetched:,} rows{rate}, "
+            f"{counters.rows_inserted:,} inserted, {counters.rows_updated:,} updated")

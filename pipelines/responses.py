@@ -26,6 +26,7 @@ from pipelines.errors import (
     RpcError,
     SippetError,
     TransientError,
+    WrongEndpointError,
 )
 from pipelines.redaction import redact
 from pipelines.retrying import RetryableFailure
@@ -59,7 +60,7 @@ class ResponseReader:
             return
         if 300 <= status < 400:
             host = urlsplit(response.headers.get("location", "")).hostname or "(same host)"
-            raise SippetError(
+            raise WrongEndpointError(
                 f"{action}: HTTP {status} redirect to host {host!r} not followed (the API key "
                 "must never be sent elsewhere); check SIPPET_BASE_URL", action=action,
                 request=page)
@@ -73,8 +74,11 @@ class ResponseReader:
             excerpt = self._excerpt(response.content)
             reason = f"HTTP {status}" + (f" ({excerpt})" if excerpt else "")
             raise self.transient(reason, action, page, retry_after=retry_after)
-        raise SippetError(f"{action}: HTTP {status} from the API: "
-                          f"{self._excerpt(response.content)}", action=action, request=page)
+        message = f"{action}: HTTP {status} from the API: {self._excerpt(response.content)}"
+        if status in (404, 405):
+            raise WrongEndpointError(f"{message}; check SIPPET_BASE_URL (the API origin, "
+                                     "without /rpc)", action=action, request=page)
+        raise SippetError(message, action=action, request=page)
 
     def _retry_after(self, response: httpx.Response, action: str, page: Any) -> float | None:
         seconds = parse_retry_after(response.headers.get("retry-after"))

@@ -22,7 +22,12 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 from tenacity.stop import stop_base
 from tenacity.wait import wait_random_exponential
 
-from pipelines.errors import MalformedResponseError, SippetError, TransientError
+from pipelines.errors import (
+    ApiUnreachableError,
+    MalformedResponseError,
+    SippetError,
+    TransientError,
+)
 from pipelines.settings import SippetSettings
 
 log = logging.getLogger("pipelines.client")
@@ -35,13 +40,15 @@ class RetryableFailure(Exception):
     """One attempt failed transiently (internal: converted before leaving the client)."""
 
     def __init__(self, reason: str, *, action: str, request: Any,
-                 retry_after: float | None = None, malformed: bool = False) -> None:
+                 retry_after: float | None = None, malformed: bool = False,
+                 unreachable: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.action = action
         self.request = request
         self.retry_after = retry_after
         self.malformed = malformed
+        self.unreachable = unreachable  # the connection itself failed (host down, bad URL)
 
 
 class _StopOverBudget(stop_base):
@@ -109,6 +116,11 @@ class RetryPolicy:
             f"(limits: {self._settings.max_attempts} attempts, "
             f"{self._settings.retry_budget_seconds:g} s); last failure: {failure.reason}"
         )
+        if failure.unreachable:
+            raise ApiUnreachableError(
+                f"{summary}; cannot reach {self._settings.base_url}: check SIPPET_BASE_URL "
+                "and that the API host is up", action=failure.action, attempts=attempts,
+                elapsed_seconds=spent, request=failure.request) from failure
         if failure.malformed:
             raise MalformedResponseError(summary, action=failure.action,
                                          request=failure.request) from failure

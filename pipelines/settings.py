@@ -7,10 +7,14 @@ it never shows in a repr, a log line or the Dagster UI.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from typing import Any
 
-from pydantic import AwareDatetime, Field, SecretStr, field_validator
+import httpx
+from pydantic import AwareDatetime, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as _SourceError
 
 from pipelines.errors import AuthenticationError
 
@@ -50,7 +54,9 @@ class SippetSettings(BaseSettings):
         60.0, ge=0, description="Longest server-requested Retry-After honoured before failing."
     )
     verify_tls: bool = Field(True, description="Verify the server's TLS certificate.")
-    warehouse: str = Field("data/warehouse.duckdb", description="DuckDB target (path or md:...).")
+    warehouse: str = Field(
+        "data/warehouse.duckdb", description="DuckDB target (file path or ducklake:...)."
+    )
     start_date: AwareDatetime = Field(
         datetime(2020, 1, 1, tzinfo=UTC), description="Earliest instant synced."
     )
@@ -68,8 +74,19 @@ class SippetSettings(BaseSettings):
 
     @field_validator("base_url")
     @classmethod
-    def _strip_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _http_origin(cls, value: str) -> str:
+        # Checked here, once, so a bad URL fails before a warehouse file is created or a
+        # request is sent (httpx would otherwise fail per request, or with a traceback).
+        try:
+            url = httpx.URL(value.strip())
+            port = url.port
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise ValueError(f"not a valid URL ({exc})") from None
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError("must be an http(s) URL such as https://api.sippet.ai")
+        if port is not None and not 0 < port < 65536:
+            raise ValueError(f"port {port} is out of range")
+        return value.strip().rstrip("/")
 
     @field_validator("start_date")
     @classmethod
@@ -91,3 +108,50 @@ class SippetSettings(BaseSettings):
                 "SIPPET_API_KEY is not set: export a secret key (sk_...) or put it in .env"
             )
         return self.api_key.get_secret_value().strip()
+
+
+class ConfigError(Exception):
+    """Settings that cannot be used; `problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def env_name(field: str) -> str:
+    return f"SIPPET_{field.upper()}"
+
+
+def load_settings(flags: dict[str, str] | None = None, **overrides: Any) -> SippetSettings:
+    """`SippetSettings(**overrides)`, with every problem as one line naming its variable.
+
+    `flags` maps a field to the CLI flag that set it, so a bad `--base-url` is named as such.
+    """
+    flags = {k: v for k, v in (flags or {}).items() if overrides.get(k) is not None}
+    try:
+        return SippetSettings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise ConfigError([_problem(error, flags) for error in exc.errors()]) from None
+    except _SourceError as exc:
+        # pydantic-settings failed to JSON-decode a complex value (a dict such as lookback).
+        match = re.search(r'field "(\w+)"', str(exc))
+        field = match.group(1) if match else "?"
+        raise ConfigError([f"{env_name(field)}: not valid JSON; expected e.g. "
+                           f"{_EXAMPLES.get(field, 'a JSON value')}"]) from None
+
+
+_EXAMPLES = {"lookback_minutes": '{"calls": 180}'}
+
+
+def _problem(error: Any, flags: dict[str, str]) -> str:
+    field = str(error["loc"][0]) if error["loc"] else "?"
+    name = flags.get(field) or env_name(field)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if field == "api_key":  # never echo a secret, even an invalid one
+        return f"{name}: {message}"
+    return f"{name}={_short(error.get('input'))}: {message}"
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -14,10 +14,16 @@ import duckdb
 
 from pipelines.batch import RunCounters, StreamRun
 from pipelines.client import SippetClient
-from pipelines.errors import AuthenticationError
+from pipelines.errors import (
+    ApiUnreachableError,
+    AuthenticationError,
+    SippetError,
+    WrongEndpointError,
+)
 from pipelines.readers import ReadPlan, lookback_start, read_stream
 from pipelines.settings import SippetSettings
 from pipelines.streams import STREAMS, StreamKind, StreamSpec, get_stream
+from pipelines.timestamps import parse_instant
 from warehouse import state
 from warehouse.crashpoints import crash_point
 from warehouse.store import WarehouseError, open_warehouse, tune_for_bulk_load
@@ -71,12 +77,13 @@ def sync(
         state.mark_interrupted_runs(con)
         with SippetClient(settings) as client:
             run_id = uuid.uuid4().hex
-            for spec in specs:
-                result = _sync_stream(con, client, settings, spec, run_id=run_id, end=end,
-                                      full_refresh=full_refresh, since=since,
-                                      progress=progress or _no_progress)
+            for index, spec in enumerate(specs):
+                result, fatal = _sync_stream(con, client, settings, spec, run_id=run_id,
+                                             end=end, full_refresh=full_refresh, since=since,
+                                             progress=progress or _no_progress)
                 results.append(result)
-                if result.error and result.error.startswith(AuthenticationError.__name__):
+                if fatal:
+                    results += [_skipped(s, result) for s in specs[index + 1:]]
                     break
                 crash_point("between_streams")
         con.execute("CHECKPOINT")
@@ -89,6 +96,20 @@ def sync(
     finally:
         _close_quietly(con)
     return results
+
+
+def _stops_the_run(exc: Exception) -> bool:
+    """A failure every other stream would meet too: refused key, host down, wrong URL."""
+    return isinstance(exc, AuthenticationError | ApiUnreachableError | WrongEndpointError)
+
+
+def _skipped(spec: StreamSpec, cause: StreamResult) -> StreamResult:
+    """A stream not run because an earlier one proved the API unusable (no ledger row)."""
+    return StreamResult(
+        stream=spec.name, status="skipped", mode=cause.mode, started_at=cause.ended_at,
+        ended_at=cause.ended_at, duration_seconds=0.0,
+        error=f"not run: {cause.stream} failed with {(cause.error or '').split(':')[0]}",
+    )
 
 
 def _close_quietly(con: duckdb.DuckDBPyConnection) -> None:
@@ -119,25 +140,33 @@ def _sync_stream(
     full_refresh: bool,
     since: datetime | None,
     progress: ProgressCallback,
-) -> StreamResult:
+) -> tuple[StreamResult, bool]:
+    """Run one stream; the result and whether its failure should stop the whole run."""
     mode = _mode(full_refresh, since)
     started = datetime.now(UTC)
     clock = time.monotonic()
     cursor_before = state.get_cursor(con, spec.name)
-    cursor, warnings = _starting_cursor(con, spec, _parse_cursor(cursor_before), end)
+    cursor = _parse_cursor(cursor_before)
+    # A window sync (--since/--until) neither reads from nor moves the cursor, so a cursor
+    # past the window's end is expected there, not a fault to repair.
+    cursor, warnings = (cursor, []) if mode == "window" else _starting_cursor(
+        con, spec, cursor, end)
     plan = _plan(con, settings, spec, mode, cursor, since, end)
     plan = _cover_idless_quarantine(con, spec, plan, mode)
     state.start_run(con, run_id, spec.name, mode, started, cursor_before)
     run = StreamRun(spec, con, run_id, started, move_cursor=mode != "window", cursor=cursor,
                     cursor_cap=end)
     stats_before = (client.stats.requests, client.stats.retries)
-    status, error = "succeeded", None
+    status, error, fatal = "succeeded", None, False
     try:
         read_stream(run, client, plan, progress)
         if mode != "window":  # a complete walk met every id-less record again
             state.clear_stale_idless(con, spec.name, started)
     except Exception as exc:
+        if isinstance(exc, SippetError):
+            exc.add_context(stream=spec.name)
         status, error = "failed", f"{type(exc).__name__}: {exc}"
+        fatal = _stops_the_run(exc)
         log.error("%s: sync failed: %s", spec.name, error)
     run.counters.requests = client.stats.requests - stats_before[0]
     run.counters.retries = client.stats.retries - stats_before[1]
@@ -152,7 +181,7 @@ def _sync_stream(
         duration_seconds=round(time.monotonic() - clock, 3), **run.counters.as_dict(),
         cursor_before=cursor_before, cursor_after=cursor_after, error=error, warnings=warnings,
         quarantine_reasons=[r.reason for r in run.rejections],
-    )
+    ), fatal
 
 
 def _plan(con: duckdb.DuckDBPyConnection, settings: SippetSettings, spec: StreamSpec,
@@ -180,9 +209,7 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: SippetSettings, spec: Stream
 
 
 def _parse_cursor(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    return parse_instant(value) if value else None
 
 
 def _starting_cursor(con: duckdb.DuckDBPyConnection, spec: StreamSpec,

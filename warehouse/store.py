@@ -29,6 +29,21 @@ class WarehouseError(Exception):
 class WarehouseLockedError(WarehouseError):
     """Another process holds the DuckDB file (DuckDB allows one writing process per file)."""
 
+    def __init__(self, message: str, holder: str = "another process") -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+_HOLDER = re.compile(r"held in (\S+) \(PID (\d+)\)")
+
+
+def _lock_holder(exc: Exception) -> str:
+    """'PID 123 (python3)' from DuckDB's lock message, so the user knows what to close."""
+    match = _HOLDER.search(str(exc))
+    if not match:
+        return "another process"
+    return f"PID {match.group(2)} ({Path(match.group(1)).name})"
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -49,11 +64,13 @@ def connect(
             if not any(marker in str(exc) for marker in _LOCK_MARKERS):
                 raise WarehouseError(f"cannot open warehouse {target!r}: {exc}") from None
             if time.monotonic() >= deadline:
+                holder = _lock_holder(exc)
+                # Names no CLI option: the caller adds one if it has it (`sync --wait`).
                 raise WarehouseLockedError(
-                    f"warehouse {target!r} is locked by another process (a running sync or an "
-                    "open notebook/DuckDB session). DuckDB allows one writer per file and no "
-                    "readers while it writes: close the other session or wait for the sync to "
-                    "finish, or pass --wait SECONDS."
+                    f"warehouse {target!r} is locked by another process ({holder}: a running "
+                    "sync or an open notebook/DuckDB session). DuckDB allows one writer per "
+                    "file and no readers while it writes: close the other session or wait "
+                    "for the sync to finish.", holder
                 ) from None
             time.sleep(0.5)
         except duckdb.Error as exc:
@@ -75,6 +92,13 @@ def _open(target: str, read_only: bool) -> duckdb.DuckDBPyConnection:
         return con
     if target == ":memory:":
         return duckdb.connect()
+    if Path(target).is_dir():
+        raise WarehouseError(f"warehouse {target!r} is a directory: SIPPET_WAREHOUSE or "
+                             f"--warehouse must name a DuckDB file, e.g. {target}/warehouse.duckdb")
+    if read_only and not Path(target).exists():
+        raise WarehouseError(f"warehouse {target!r} does not exist: run `sippet-sync sync` (or "
+                             "`sippet-sync demo`) first, or point SIPPET_WAREHOUSE or "
+                             "--warehouse at an existing file")
     if not read_only:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     if Path(target).stem.lower() not in _RESERVED_CATALOG_NAMES:

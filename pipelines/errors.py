@@ -2,8 +2,9 @@
 
 A message always starts with the RPC action and names the page or window it was on; the sync
 attaches the stream (`SippetError.add_context`) when it records the failure, so an operator
-reading a failed run knows where to look without a debugger. No message ever contains the API key: the client
-builds them from the request it sent (which never holds the key) and redacts server text.
+reading a failed run knows where to look without a debugger. No message ever contains the API
+key: the client builds them from the request it sent (which never holds the key) and redacts
+server text.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from pipelines.settings import SippetSettings
 from pipelines.streams import STREAMS, StreamKind, StreamSpec, get_stream
 from warehouse import state
 from warehouse.crashpoints import crash_point
-from warehouse.store import WarehouseError, open_warehouse, tune_for_bulk_load
+from warehouse.store import WarehouseError, checkpoint, open_warehouse, tune_for_bulk_load
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def sync(
                 if result.error and result.error.startswith(AuthenticationError.__name__):
                     break
                 crash_point("between_streams")
-        con.execute("CHECKPOINT")
+        checkpoint(con)
     except duckdb.Error as exc:
         # Disk full, I/O errors: committed batches are safe (WAL); say so without a traceback.
         raise WarehouseError(

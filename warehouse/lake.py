@@ -130,10 +130,11 @@ def attach(
         options = [f"DATA_PATH '{_quote(lake.data_path)}'"]
         if read_only:
             options.append("READ_ONLY")
-        con.execute(
+        sql = (
             f"ATTACH '{_quote(PREFIX + lake.catalog_kind + ':' + lake.catalog)}' AS {CATALOG} "
             f"({', '.join(options)})"
         )
+        _retrying(_is_init_race, attempts=6)(lambda: con.execute(sql))
         con.execute(f"USE {CATALOG}")
     except duckdb.Error as exc:
         raise LakeError(f"cannot open lake {lake!r}: {redact(str(exc), secrets)}") from None
@@ -172,22 +173,39 @@ def is_conflict(exc: BaseException) -> bool:
     )
 
 
-def retry_on_conflict(fn: Callable[[], T], *, attempts: int = 10, max_wait: float = 2.0) -> T:
+def _is_init_race(exc: BaseException) -> bool:
+    """Two processes created a new lake's catalog tables at once; the loser attaches again."""
+    return isinstance(exc, duckdb.Error) and "Failed to initialize DuckLake" in str(exc)
+
+
+def retry_on_conflict(
+    fn: Callable[[], T],
+    *,
+    attempts: int = 10,
+    max_wait: float = 2.0,
+    also: Callable[[BaseException], bool] | None = None,
+) -> T:
     """Run `fn` (one whole transaction, BEGIN to COMMIT, rolled back on error) until it does
     not hit a lake write conflict; jittered exponential backoff, at most `attempts` tries.
 
     `fn` must be safe to run again after a rollback: everything it wrote was undone.
-    On a file target there are no conflicts, so this is one plain call.
+    `also` names further errors worth a retry. On a file target there are no conflicts, so
+    this is one plain call.
     """
-    for attempt in Retrying(
-        retry=retry_if_exception(is_conflict),
+    when = is_conflict if also is None else (lambda e: is_conflict(e) or also(e))
+    return _retrying(when, attempts, max_wait)(fn)
+
+
+def _retrying(
+    when: Callable[[BaseException], bool], attempts: int, max_wait: float = 2.0
+) -> Callable[[Callable[[], T]], T]:
+    retrying = Retrying(
+        retry=retry_if_exception(when),
         stop=stop_after_attempt(attempts),
         wait=lambda state: _jitter(state, max_wait),
         reraise=True,
-    ):
-        with attempt:
-            return fn()
-    raise AssertionError("unreachable")  # pragma: no cover
+    )
+    return lambda fn: retrying(fn)
 
 
 def _jitter(state: RetryCallState, max_wait: float) -> float:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from warehouse import lake
-from warehouse.store import WarehouseError, connect, migrate, open_warehouse
+from warehouse.store import WarehouseError, connect, migrate, open_warehouse, rollback_quietly
 
 SOURCE = "sippet_source"
 SCHEMAS = ("sippet", "analytics")
@@ -121,7 +121,7 @@ def _copy(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
                 con.execute(f"CREATE OR REPLACE TABLE {table} AS FROM {SOURCE}.{table}")
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback_quietly(con)
         raise
 
 

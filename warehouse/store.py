@@ -13,6 +13,7 @@ file warehouses created earlier keep their keys.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -132,11 +133,16 @@ def list_migrations() -> list[Migration]:
 def migrate(con: duckdb.DuckDBPyConnection) -> list[Migration]:
     """Apply every migration not yet recorded, each in its own transaction; return those applied.
 
-    On a lake, a concurrent writer migrating at the same time is a write conflict: start over
-    (the migrations it applied are then skipped).
+    On a lake, another process may migrate at the same time: its commit makes ours conflict, or
+    creates a table between our reading `_migrations` and our CREATE. Either way our
+    transaction rolled back whole: start over (the migrations it applied are then skipped).
     """
     on_lake = lake.is_lake_connection(con)
-    return lake.retry_on_conflict(lambda: _migrate(con, on_lake))
+    return lake.retry_on_conflict(lambda: _migrate(con, on_lake), also=_created_meanwhile)
+
+
+def _created_meanwhile(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.CatalogException) and "already exists" in str(exc)
 
 
 def _migrate(con: duckdb.DuckDBPyConnection, on_lake: bool) -> list[Migration]:
@@ -181,8 +187,14 @@ def _apply(con: duckdb.DuckDBPyConnection, migration: Migration, on_lake: bool) 
         )
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback_quietly(con)
         raise
+
+
+def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is open: a failed COMMIT (a lake conflict) already ended it."""
+    with contextlib.suppress(duckdb.TransactionException):
+        con.execute("ROLLBACK")
 
 
 def tune_for_bulk_load(

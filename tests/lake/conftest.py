@@ -78,3 +78,9 @@ def pg_lake(pg_port: int, pg_databases: Iterator[str], s3_endpoint: str,
 def sqlite_lake(tmp_path: Path) -> Lake:
     """A one-machine lake: SQLite catalog, data files in a folder beside it."""
     return Lake(f"ducklake:sqlite:{tmp_path / 'lake' / 'catalog.sqlite'}", {})
+
+
+@pytest.fixture
+def sim(sim_factory):
+    """Two days of the tiny simulator: the lake suite stays near a minute of work."""
+    return sim_factory(days=2)

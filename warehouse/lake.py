@@ -33,7 +33,9 @@ _EXTENSIONS = {
     "httpfs": "duckdb-extension-httpfs",
 }
 _PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^']|'')*'|\S+)", re.IGNORECASE)
-_CONFLICT_MARKERS = ("Transaction conflict", "conflict")
+# "database is locked": a SQLite catalog busy with another process's commit; DuckLake then
+# fails the whole transaction, so it is retried like a conflict.
+_CONFLICT_MARKERS = ("Transaction conflict", "conflict", "database is locked")
 
 T = TypeVar("T")
 
@@ -167,7 +169,7 @@ def is_lake_connection(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def is_conflict(exc: BaseException) -> bool:
-    """A DuckLake write-write conflict: the whole transaction may be retried."""
+    """A DuckLake write conflict (or a busy SQLite catalog): the transaction may be rerun."""
     return isinstance(exc, duckdb.TransactionException) and any(
         marker in str(exc) for marker in _CONFLICT_MARKERS
     )

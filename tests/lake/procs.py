@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from pipelines.settings import SippetSettings
@@ -42,6 +43,7 @@ def run_reader(stop: Path) -> int:
             print("ready", flush=True)
         if last:
             break
+        time.sleep(0.05)  # a polling rate, not synchronisation: keeps the catalog free for the sync
     con.close()
     print(json.dumps({"seen": seen, "errors": errors}), flush=True)
     return 0

@@ -36,18 +36,24 @@ def _finish(proc: subprocess.Popen) -> tuple[int, str]:
     return proc.returncode, out + err
 
 
-def test_two_processes_sync_different_streams_into_one_lake(sim, pg_lake):
-    env = _env(sim, pg_lake)
+LAKES = ["pg_lake", "sqlite_lake"]
+
+
+@pytest.mark.parametrize("lake_fixture", LAKES)
+def test_two_processes_sync_different_streams_into_one_lake(request, sim, lake_fixture):
+    lake = request.getfixturevalue(lake_fixture)
+    env = _env(sim, lake)
     # Both start by migrating the empty lake: that race is part of the test.
     first, second = _start(["sync", *FIRST], env), _start(["sync", *SECOND], env)
     for proc in (first, second):
         code, output = _finish(proc)
         assert code == 0, output
-    assert diff_warehouse(pg_lake.target, sim.simulator, env=pg_lake.env) == []
+    assert diff_warehouse(lake.target, sim.simulator, env=lake.env) == []
 
 
-def test_reader_in_another_process_sees_counts_only_grow(sim, pg_lake, tmp_path):
-    env = _env(sim, pg_lake)
+@pytest.mark.parametrize("lake_fixture", LAKES)
+def test_reader_in_another_process_sees_counts_only_grow(request, sim, lake_fixture, tmp_path):
+    env = _env(sim, request.getfixturevalue(lake_fixture))
     assert _finish(_start(["sync", "operator_statuses"], env))[0] == 0  # creates the tables
     stop = tmp_path / "stop"
     reader = _start(["read", str(stop)], env)

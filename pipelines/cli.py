@@ -140,5 +140,21 @@ def demo(scale, warehouse) -> None:
     sys.exit(run_demo(scale=scale, warehouse=warehouse))
 
 
+@main.command("migrate-to")
+@click.argument("target")
+@warehouse_option
+def migrate_to_command(target, warehouse) -> None:
+    """Copy the file warehouse into TARGET (e.g. ducklake:sqlite:PATH), verified row for row."""
+    from warehouse.migrate_to import migrate_to
+    from warehouse.store import WarehouseError
+
+    try:
+        report = migrate_to(_settings(warehouse=warehouse).warehouse, target)
+    except WarehouseError as exc:
+        click.echo(f"migrate-to failed: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"copied {report.rows:,} rows in {len(report.tables)} tables to "
+               f"{report.target}, verified row for row ({report.seconds:.1f} s)")
+
 if __name__ == "__main__":  # pragma: no cover
     main()

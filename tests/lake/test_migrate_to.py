@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import pytest
 
 from pipelines.sync import sync
-from tests.conftest import settings_for
+from tests.conftest import ROOT, SIPPET_SYNC, settings_for
 from tests.truth import diff_warehouse
 from warehouse.analytics import build_models, list_models
 from warehouse.migrate_to import MigrateError, migrate_to
@@ -54,3 +57,17 @@ def test_migrate_refuses_a_target_that_holds_rows(synced_file, sqlite_lake):
     migrate_to(synced_file, sqlite_lake.target, env=sqlite_lake.env)
     with pytest.raises(MigrateError, match=r"already holds rows in analytics\.ai_response_costs"):
         migrate_to(synced_file, sqlite_lake.target, env=sqlite_lake.env)
+
+
+def test_cli_migrate_to_copies_and_says_so(synced_file, sqlite_lake):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIPPET_")}
+    done = subprocess.run([SIPPET_SYNC, "migrate-to", sqlite_lake.target],
+                          env={**env, "SIPPET_WAREHOUSE": synced_file}, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "verified row for row" in done.stdout
+    again = subprocess.run([SIPPET_SYNC, "migrate-to", sqlite_lake.target],
+                           env={**env, "SIPPET_WAREHOUSE": synced_file}, cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 1
+    assert "already holds rows" in again.stderr

@@ -14,7 +14,7 @@ from pipelines.settings import SippetSettings
 from pipelines.streams import STREAMS
 from pipelines.sync import StreamResult, sync
 from warehouse.reports import format_table, run_query, table_counts
-from warehouse.store import WarehouseError, open_warehouse
+from warehouse.store import WarehouseError, checkpoint, open_warehouse
 
 MAX_REASONS_SHOWN = 5
 
@@ -90,7 +90,7 @@ def build_analytics(settings: SippetSettings) -> int:
         return 2
     with con:
         built = build_models(con)
-        con.execute("CHECKPOINT")
+        checkpoint(con)
     total = sum(b.seconds for b in built)
     click.echo(f"built {len(built)} analytics models in {total:.2f}s: "
                + ", ".join(f"{b.name} ({b.rows:,} rows)" for b in built))

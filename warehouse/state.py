@@ -68,7 +68,10 @@ def set_cursor(con: duckdb.DuckDBPyConnection, stream: str, value: str | None) -
 
 
 def mark_interrupted_runs(con: duckdb.DuckDBPyConnection) -> int:
-    """Runs still 'running' belong to a process that died (one writer per file)."""
+    """Runs still 'running' belong to a process that died (one writer per file).
+
+    On a shared lake a concurrent live run may be marked too; it writes its final status
+    when it ends (docs/scaling.md)."""
     return _write(
         con, "UPDATE sippet._sync_runs SET status = 'interrupted' WHERE status = 'running'"
     )

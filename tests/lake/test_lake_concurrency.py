@@ -14,6 +14,8 @@ import pytest
 from tests.conftest import ROOT
 from tests.truth import diff_warehouse
 
+pytestmark = pytest.mark.slow
+
 FIRST = ["call_ai_audit_events", "calls"]
 SECOND = ["call_transcripts", "operator_status_events", "operator_statuses"]
 

@@ -183,12 +183,14 @@ def _is_init_race(exc: BaseException) -> bool:
 def retry_on_conflict(
     fn: Callable[[], T],
     *,
-    attempts: int = 10,
+    attempts: int = 30,
     max_wait: float = 2.0,
     also: Callable[[BaseException], bool] | None = None,
 ) -> T:
     """Run `fn` (one whole transaction, BEGIN to COMMIT, rolled back on error) until it does
-    not hit a lake write conflict; jittered exponential backoff, at most `attempts` tries.
+    not hit a lake write conflict; jittered exponential backoff, at most `attempts` tries
+    (30 tries, up to 2 s apart: about a minute of patience, which two writers committing every
+    page into a SQLite catalog on a loaded 2-core machine needed).
 
     `fn` must be safe to run again after a rollback: everything it wrote was undone.
     `also` names further errors worth a retry. On a file target there are no conflicts, so

@@ -21,7 +21,7 @@ from pipelines.arrow_batch import records_to_arrow
 from pipelines.streams import StreamKind, StreamSpec
 from pipelines.timestamps import format_instant
 from pipelines.validate import reject, validate_page
-from warehouse import loader, state
+from warehouse import lake, loader, state
 from warehouse.crashpoints import crash_point
 
 log = logging.getLogger(__name__)
@@ -125,14 +125,21 @@ class StreamRun:
         records = list(self._pending.values())
         batch, unencodable = self._to_arrow(records)
         self._pending_rejected.extend(unencodable)
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            self._write(batch, records, snapshot)
-            crash_point("before_commit")
-            self.con.execute("COMMIT")
-        except BaseException:
-            _rollback_quietly(self.con)
-            raise
+        before = (dict(vars(self.counters)), self.cursor)
+
+        def attempt() -> None:  # a lake write conflict reruns it: restore what _write moved
+            vars(self.counters).update(before[0])
+            self.cursor = before[1]
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                self._write(batch, records, snapshot)
+                crash_point("before_commit")
+                self.con.execute("COMMIT")
+            except BaseException:
+                _rollback_quietly(self.con)
+                raise
+
+        lake.retry_on_conflict(attempt)
         crash_point("after_commit")
         self.rejections.extend(self._pending_rejected)
         self._pending, self._pending_rejected, self._pending_pages = {}, [], 0

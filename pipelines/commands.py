@@ -15,7 +15,7 @@ from pipelines.settings import SippetSettings
 from pipelines.streams import STREAMS
 from pipelines.sync import StreamResult, sync
 from warehouse.reports import format_table, run_query, table_counts
-from warehouse.store import WarehouseLockedError, connect, open_warehouse
+from warehouse.store import WarehouseLockedError, checkpoint, connect, open_warehouse
 
 MAX_REASONS_SHOWN = 5
 
@@ -119,7 +119,7 @@ def build_analytics(settings: SippetSettings) -> int:
 
     with open_warehouse(settings.warehouse) as con:
         built = build_models(con)
-        con.execute("CHECKPOINT")
+        checkpoint(con)
     total = sum(b.seconds for b in built)
     click.echo(f"built {len(built)} analytics models in {total:.1f} s: "
                + ", ".join(f"{b.name} ({b.rows:,} rows)" for b in built))

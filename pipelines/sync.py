@@ -26,7 +26,7 @@ from pipelines.streams import STREAMS, StreamKind, StreamSpec, get_stream
 from pipelines.timestamps import parse_instant
 from warehouse import state
 from warehouse.crashpoints import crash_point
-from warehouse.store import WarehouseError, open_warehouse, tune_for_bulk_load
+from warehouse.store import WarehouseError, checkpoint, open_warehouse, tune_for_bulk_load
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def sync(
                     results += [_skipped(s, result) for s in specs[index + 1:]]
                     break
                 crash_point("between_streams")
-        con.execute("CHECKPOINT")
+        checkpoint(con)
     except duckdb.Error as exc:
         # Disk full, I/O errors: committed batches are safe (WAL); say so without a traceback.
         raise WarehouseError(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 
 from pipelines.streams import STREAMS, StreamSpec
+from warehouse.store import connect
 
 RESOURCE_OF_STREAM = {
     "calls": "Call",
@@ -94,12 +96,30 @@ def diff_stream(con: duckdb.DuckDBPyConnection, simulator: Any, spec: StreamSpec
     return problems
 
 
-def diff_warehouse(target: str, simulator: Any, streams: list[str] | None = None) -> list[str]:
-    con = duckdb.connect(target, read_only=True)
+def diff_warehouse(
+    target: str | duckdb.DuckDBPyConnection,
+    simulator: Any,
+    streams: list[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Differences for a warehouse given as a file path, a `ducklake:` target (opened with
+    `env`) or an open connection (left open)."""
+    if isinstance(target, duckdb.DuckDBPyConnection):
+        return _diff(target, simulator, streams)
+    if target.startswith("ducklake:"):
+        con = connect(target, read_only=True, env=env)
+    else:
+        con = duckdb.connect(target, read_only=True)
     try:
-        problems = []
-        for name in streams or list(STREAMS):
-            problems += diff_stream(con, simulator, STREAMS[name])
-        return problems
+        return _diff(con, simulator, streams)
     finally:
         con.close()
+
+
+def _diff(con: duckdb.DuckDBPyConnection, simulator: Any, streams: list[str] | None
+          ) -> list[str]:
+    problems = []
+    for name in streams or list(STREAMS):
+        problems += diff_stream(con, simulator, STREAMS[name])
+    return problems

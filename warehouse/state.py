@@ -1,7 +1,11 @@
 """Sync state (cursors), the run ledger and the quarantine table.
 
 The sync writes these inside the same transaction as the rows they describe; the functions
-here never open or commit transactions themselves.
+here never open or commit transactions themselves. The sync also calls some of them outside a
+transaction (run start and end): on a lake such a statement commits by itself and may meet a
+concurrent writer's conflict, so writes go through `_write`, which reruns a statement that
+lost a conflict. Inside a transaction a conflict only surfaces at COMMIT, where the flush
+retries the whole transaction.
 """
 
 from __future__ import annotations
@@ -12,8 +16,12 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
+from warehouse.lake import retry_on_conflict
 from warehouse.loader import STAGED
+
+_QUARANTINE_BATCH = "_sippet_quarantine_batch"
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,12 @@ class QuarantineRow:
     raw_json: str
 
 
+def _write(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> int:
+    """Run one write statement; return the number of rows it changed."""
+    row = retry_on_conflict(lambda: con.execute(sql, params).fetchone())
+    return int(row[0]) if row else 0
+
+
 def get_cursor(con: duckdb.DuckDBPyConnection, stream: str) -> str | None:
     row = con.execute(
         "SELECT cursor_value FROM sippet._sync_state WHERE stream = ?", [stream]
@@ -32,19 +46,24 @@ def get_cursor(con: duckdb.DuckDBPyConnection, stream: str) -> str | None:
 
 
 def set_cursor(con: duckdb.DuckDBPyConnection, stream: str, value: str | None) -> None:
+    # MERGE, not ON CONFLICT: DuckLake has no keys for ON CONFLICT to use.
     con.execute(
-        "INSERT INTO sippet._sync_state VALUES (?, ?, now()) ON CONFLICT (stream) "
-        "DO UPDATE SET cursor_value = excluded.cursor_value, updated_at = excluded.updated_at",
+        "MERGE INTO sippet._sync_state t USING (SELECT ? AS stream, ?::VARCHAR AS cursor_value) s "
+        "ON t.stream = s.stream "
+        "WHEN MATCHED THEN UPDATE SET cursor_value = s.cursor_value, updated_at = now() "
+        "WHEN NOT MATCHED THEN INSERT VALUES (s.stream, s.cursor_value, now())",
         [stream, value],
     )
 
 
 def mark_interrupted_runs(con: duckdb.DuckDBPyConnection) -> int:
-    """Runs still 'running' belong to a process that died (one writer per file)."""
-    row = con.execute(
-        "UPDATE sippet._sync_runs SET status = 'interrupted' WHERE status = 'running'"
-    ).fetchone()
-    return int(row[0]) if row else 0
+    """Runs still 'running' belong to a process that died (one writer per file).
+
+    On a shared lake a concurrent live run may be marked too; it writes its final status
+    when it ends (docs/scaling.md)."""
+    return _write(
+        con, "UPDATE sippet._sync_runs SET status = 'interrupted' WHERE status = 'running'"
+    )
 
 
 def start_run(
@@ -55,7 +74,8 @@ def start_run(
     started_at: datetime,
     cursor_before: str | None,
 ) -> None:
-    con.execute(
+    _write(
+        con,
         "INSERT INTO sippet._sync_runs (run_id, stream, mode, started_at, status, cursor_before)"
         " VALUES (?, ?, ?, ?, 'running', ?)",
         [run_id, stream, mode, started_at, cursor_before],
@@ -89,7 +109,8 @@ def update_run(
         if value is not None:
             sets.append(f"{column} = ?")
             params.append(value)
-    con.execute(
+    _write(
+        con,
         f"UPDATE sippet._sync_runs SET {', '.join(sets)} WHERE run_id = ? AND stream = ?",
         [*params, run_id, stream],
     )
@@ -99,17 +120,27 @@ def quarantine(
     con: duckdb.DuckDBPyConnection, stream: str, rows: Sequence[QuarantineRow], now: datetime
 ) -> None:
     """Record (or refresh) refused records; the newest reason and raw JSON win."""
-    latest = {row.record_id: row for row in rows}
-    con.executemany(
-        "INSERT INTO sippet._quarantine VALUES (?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (stream, record_id) DO UPDATE SET field = excluded.field, "
-        "reason = excluded.reason, raw_json = excluded.raw_json, "
-        "last_seen_at = excluded.last_seen_at",
-        [
-            [stream, r.record_id, r.field, r.reason, r.raw_json, now, now]
-            for r in latest.values()
-        ],
-    )
+    latest = list({row.record_id: row for row in rows}.values())
+    batch = pa.table({
+        "record_id": pa.array([r.record_id for r in latest], pa.string()),
+        "field": pa.array([r.field for r in latest], pa.string()),
+        "reason": pa.array([r.reason for r in latest], pa.string()),
+        "raw_json": pa.array([r.raw_json for r in latest], pa.string()),
+    })
+    con.register(_QUARANTINE_BATCH, batch)
+    try:
+        # MERGE, not ON CONFLICT: DuckLake has no keys for ON CONFLICT to use.
+        con.execute(
+            f"MERGE INTO sippet._quarantine t USING {_QUARANTINE_BATCH} s "
+            "ON t.stream = ? AND t.record_id = s.record_id "
+            "WHEN MATCHED THEN UPDATE SET field = s.field, reason = s.reason, "
+            "raw_json = s.raw_json, last_seen_at = ? "
+            "WHEN NOT MATCHED THEN INSERT "
+            "VALUES (?, s.record_id, s.field, s.reason, s.raw_json, ?, ?)",
+            [stream, now, stream, now, now],
+        )
+    finally:
+        con.unregister(_QUARANTINE_BATCH)
 
 
 def release_quarantined(con: duckdb.DuckDBPyConnection, stream: str) -> int:
@@ -150,12 +181,12 @@ def earliest_idless(
 
 def clear_stale_idless(con: duckdb.DuckDBPyConnection, stream: str, since: datetime) -> int:
     """After a complete walk, id-less records not refused again were served valid: drop them."""
-    row = con.execute(
+    return _write(
+        con,
         "DELETE FROM sippet._quarantine WHERE stream = ? AND starts_with(record_id, '?') "
         "AND last_seen_at < ?",
         [stream, since],
-    ).fetchone()
-    return int(row[0]) if row else 0
+    )
 
 
 def max_value(con: duckdb.DuckDBPyConnection, table: str, column: str) -> datetime | None:

@@ -1,25 +1,37 @@
 """Opening the warehouse and applying migrations.
 
 `connect` is the only function in the project that knows what a warehouse target is: a local
-DuckDB file path (the default), a MotherDuck database (`md:name`) or a DuckLake catalog
-(`ducklake:metadata.ducklake`). Everything else takes a connection.
+DuckDB file path (the default) or a DuckLake (`ducklake:postgres:...`, `ducklake:sqlite:PATH`,
+see `warehouse.lake`). Everything else takes a connection.
+
+The same migrations serve both. DuckLake refuses PRIMARY KEY/UNIQUE, so on a lake each
+migration runs with those constraints removed (a key column keeps NOT NULL). No code relies on
+the constraints: the sync writes with anti-join inserts and MERGE, which keep ids unique on both
+targets, and the primary-key asset check verifies it. Shipped migrations are never edited, so
+file warehouses created earlier keep their keys.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from warehouse import lake
 from warehouse.crashpoints import crash_point
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _LOCK_MARKERS = ("Could not set lock", "Conflicting lock")
 _RESERVED_CATALOG_NAMES = {"sippet", "analytics", "main", "memory", "system", "temp"}
+_COLUMN_KEY = re.compile(r"\s+(?:PRIMARY\s+KEY|UNIQUE)\b(?!\s*\()", re.IGNORECASE)
+_TABLE_KEY = re.compile(r",\s*(?:PRIMARY\s+KEY|UNIQUE)\s*\([^)]*\)", re.IGNORECASE)
 
 
 class WarehouseError(Exception):
@@ -53,9 +65,19 @@ class Migration:
 
 
 def connect(
-    target: str, *, read_only: bool = False, wait_seconds: float = 0.0
+    target: str,
+    *,
+    read_only: bool = False,
+    wait_seconds: float = 0.0,
+    env: Mapping[str, str] | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse `target`; wait up to `wait_seconds` for another writer to finish."""
+    """Open the warehouse `target`; wait up to `wait_seconds` for another writer to finish.
+
+    `env` (default: the process environment, read now) supplies a lake's data path and
+    storage credentials.
+    """
+    if lake.is_lake(target):
+        return _open_lake(target, read_only, os.environ if env is None else env)
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -70,26 +92,32 @@ def connect(
                     f"warehouse {target!r} is locked by another process ({holder}: a running "
                     "sync or an open notebook/DuckDB session). DuckDB allows one writer per "
                     "file and no readers while it writes: close the other session or wait "
-                    "for the sync to finish.", holder
+                    "for the sync to finish. A DuckLake target (ducklake:sqlite:PATH) lets readers "
+                    "and writers work at once: see docs/scaling.md.", holder
                 ) from None
             time.sleep(0.5)
         except duckdb.Error as exc:
             # A truncated or foreign file, or one written by an incompatible DuckDB version.
             raise WarehouseError(
                 f"cannot open warehouse {target!r}: {exc}. Is it a DuckDB database written by "
-                "DuckDB 2.0.x? Restore it from a copy or point SIPPET_WAREHOUSE elsewhere."
+                f"DuckDB {duckdb.__version__}? Restore it from a copy or point SIPPET_WAREHOUSE "
+                "elsewhere."
             ) from None
 
 
+def _open_lake(
+    target: str, read_only: bool, env: Mapping[str, str]
+) -> duckdb.DuckDBPyConnection:
+    con = lake.new_connection()
+    try:
+        lake.attach(con, target, env, read_only)
+    except lake.LakeError as exc:
+        con.close()
+        raise WarehouseError(str(exc)) from None
+    return con
+
+
 def _open(target: str, read_only: bool) -> duckdb.DuckDBPyConnection:
-    if target.startswith(("md:", "motherduck:")):
-        return duckdb.connect(target, read_only=read_only)
-    if target.startswith("ducklake:"):
-        con = duckdb.connect()
-        mode = " (READ_ONLY)" if read_only else ""
-        con.execute(f"ATTACH '{_quote(target)}' AS sippet_lake{mode}")
-        con.execute("USE sippet_lake")
-        return con
     if target == ":memory:":
         return duckdb.connect()
     if Path(target).is_dir():
@@ -127,12 +155,27 @@ def list_migrations() -> list[Migration]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[Migration]:
-    """Apply every migration not yet recorded, each in its own transaction; return those applied."""
+    """Apply every migration not yet recorded, each in its own transaction; return those applied.
+
+    On a lake, another process may migrate at the same time: its commit makes ours conflict, or
+    creates a table between our reading `_migrations` and our CREATE. Either way our
+    transaction rolled back whole: start over (the migrations it applied are then skipped).
+    """
+    on_lake = lake.is_lake_connection(con)
+    return lake.retry_on_conflict(lambda: _migrate(con, on_lake), also=_created_meanwhile)
+
+
+def _created_meanwhile(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.CatalogException) and "already exists" in str(exc)
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, on_lake: bool) -> list[Migration]:
     con.execute("CREATE SCHEMA IF NOT EXISTS sippet")
-    con.execute(
+    con.execute(ddl(
         "CREATE TABLE IF NOT EXISTS sippet._migrations "
-        "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
-    )
+        "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
+        on_lake,
+    ))
     applied = {row[0] for row in con.execute("SELECT version FROM sippet._migrations").fetchall()}
     known = list_migrations()
     newest_known = max((m.version for m in known), default=0)
@@ -145,15 +188,22 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[Migration]:
     for migration in known:
         if migration.version in applied:
             continue
-        _apply(con, migration)
+        _apply(con, migration, on_lake)
         done.append(migration)
     return done
 
 
-def _apply(con: duckdb.DuckDBPyConnection, migration: Migration) -> None:
+def ddl(sql: str, on_lake: bool) -> str:
+    """`sql` as shipped, or for a lake with PRIMARY KEY/UNIQUE removed (keys stay NOT NULL)."""
+    if not on_lake:
+        return sql
+    return _COLUMN_KEY.sub(" NOT NULL", _TABLE_KEY.sub("", sql))
+
+
+def _apply(con: duckdb.DuckDBPyConnection, migration: Migration, on_lake: bool) -> None:
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(migration.path.read_text())
+        con.execute(ddl(migration.path.read_text(), on_lake))
         crash_point("during_migration")
         con.execute(
             "INSERT INTO sippet._migrations VALUES (?, ?, now())",
@@ -161,8 +211,14 @@ def _apply(con: duckdb.DuckDBPyConnection, migration: Migration) -> None:
         )
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback_quietly(con)
         raise
+
+
+def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is open: a failed COMMIT (a lake conflict) already ended it."""
+    with contextlib.suppress(duckdb.TransactionException):
+        con.execute("ROLLBACK")
 
 
 def tune_for_bulk_load(
@@ -179,11 +235,23 @@ def tune_for_bulk_load(
     con.execute("SET memory_limit = ?", [memory_limit])
 
 
+def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """End of a sync: fold a file's WAL into the file. On a lake this does nothing: DuckLake's
+    CHECKPOINT is full maintenance (merging and deleting data files), which would collide
+    with other writers; run it on a schedule instead (docs/scaling.md)."""
+    if not lake.is_lake_connection(con):
+        con.execute("CHECKPOINT")
+
+
 def open_warehouse(
-    target: str, *, read_only: bool = False, wait_seconds: float = 0.0
+    target: str,
+    *,
+    read_only: bool = False,
+    wait_seconds: float = 0.0,
+    env: Mapping[str, str] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Connect and, for writers, bring the schema up to date."""
-    con = connect(target, read_only=read_only, wait_seconds=wait_seconds)
+    con = connect(target, read_only=read_only, wait_seconds=wait_seconds, env=env)
     if not read_only:
         migrate(con)
     return con

@@ -11,6 +11,7 @@ from datetime import datetime
 import dagster as dg
 
 from assets.resources import DUCKDB_POOL, SippetResource, WarehouseResource
+from pipelines.arrow_batch import arrow_schema
 from pipelines.streams import STREAMS, StreamKind, StreamSpec
 from pipelines.sync import StreamResult, sync
 from pipelines.table_docs import column_descriptions, table_description
@@ -45,12 +46,18 @@ def raw_asset_key(stream: str) -> dg.AssetKey:
 
 
 def column_schema(spec: StreamSpec) -> dg.TableSchema:
-    """The table's columns with the DuckDB types its migration creates and the models' text."""
+    """The table's columns with the DuckDB types its migration creates and the models' text.
+
+    A stream whose migration is not written yet shows its model's Arrow (load) types.
+    """
     descriptions = column_descriptions(spec)
+    types = column_types().get(spec.table) or {
+        f.name: str(f.type) for f in arrow_schema(spec.model)
+    }
     return dg.TableSchema(
         columns=[
             dg.TableColumn(name, type=data_type.lower(), description=descriptions.get(name))
-            for name, data_type in column_types()[spec.table].items()
+            for name, data_type in types.items()
         ]
     )
 

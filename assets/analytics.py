@@ -3,7 +3,7 @@
 Dependencies come from the tables each model's SQL reads (`ModelFile.depends_on`): another
 model becomes an `analytics/<name>` dependency, a raw table `sippet.<stream>` a
 `sippet/<stream>` one. Each asset rebuilds as soon as its parents are updated
-(`AutomationCondition.eager()`), which a failed blocking check on a parent prevents.
+(`AutomationCondition.eager()`), unless a blocking check on a parent failed.
 """
 
 import dagster as dg
@@ -16,6 +16,11 @@ from warehouse.analytics import ModelFile, build_models, list_models
 from warehouse.catalog import column_types
 
 ANALYTICS_GROUP = "analytics"
+#: Rebuild once a parent is updated, but not behind a failed blocking check: within a run the
+#: check stops the model; this keeps the next automation tick from building it anyway.
+ANALYTICS_AUTOMATION = (
+    dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+).with_label("eager, behind passed blocking checks")
 #: The marts people read (dashboards, notebooks): they carry a FreshnessPolicy too.
 USER_MARTS = ("call_facts", "calls_daily", "token_usage_daily", "tool_reliability")
 
@@ -78,7 +83,7 @@ def build_analytics_asset(
         description=description or f"Analytics model {model.name}.",
         pool=DUCKDB_POOL,
         kinds={"duckdb", "sql"},
-        automation_condition=dg.AutomationCondition.eager(),
+        automation_condition=ANALYTICS_AUTOMATION,
         freshness_policy=freshness,
         metadata={
             "dagster/table_name": f"analytics.{model.name}",

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from assets.analytics import analytics_asset_key
+from assets.checks import CHECK_AUTOMATION
 from assets.resources import DUCKDB_POOL, WarehouseResource
 from warehouse.analytics import ModelFile, list_models
 
@@ -38,8 +39,12 @@ def build_grain_check() -> dg.AssetChecksDefinition:
     @dg.multi_asset_check(
         name="analytics_grain_unique",
         specs=[
-            dg.AssetCheckSpec("grain_unique", asset=key,
-                              description=f"No two rows share ({', '.join(grain_key(m))}).")
+            dg.AssetCheckSpec(
+                "grain_unique",
+                asset=key,
+                automation_condition=CHECK_AUTOMATION,
+                description=f"No two rows share ({', '.join(grain_key(m))}).",
+            )
             for key, m in models.items()
         ],
         can_subset=True,
@@ -57,8 +62,10 @@ def build_grain_check() -> dg.AssetChecksDefinition:
                     "group by all having count(*) > 1)"
                 ).fetchone()
                 yield dg.AssetCheckResult(
-                    asset_key=analytics_asset_key(model.name), check_name="grain_unique",
-                    passed=repeated == 0, metadata={"repeated_keys": repeated, "key": key},
+                    asset_key=analytics_asset_key(model.name),
+                    check_name="grain_unique",
+                    passed=repeated == 0,
+                    metadata={"repeated_keys": repeated, "key": key},
                 )
 
     return _check
@@ -68,9 +75,12 @@ def build_token_check() -> dg.AssetChecksDefinition:
     @dg.multi_asset_check(
         name="analytics_token_totals",
         specs=[
-            dg.AssetCheckSpec("tokens_match_raw", asset=analytics_asset_key(name),
-                              description="sum(total_tokens) equals that of "
-                              "sippet.call_ai_audit_events.")
+            dg.AssetCheckSpec(
+                "tokens_match_raw",
+                asset=analytics_asset_key(name),
+                automation_condition=CHECK_AUTOMATION,
+                description="sum(total_tokens) equals that of sippet.call_ai_audit_events.",
+            )
             for name in TOKEN_MODELS
         ],
         can_subset=True,
@@ -89,7 +99,8 @@ def build_token_check() -> dg.AssetChecksDefinition:
                     f"select coalesce(sum(total_tokens), 0) from analytics.{name}"
                 ).fetchone()
                 yield dg.AssetCheckResult(
-                    asset_key=check.asset_key, check_name="tokens_match_raw",
+                    asset_key=check.asset_key,
+                    check_name="tokens_match_raw",
                     passed=total == raw,
                     metadata={"model_tokens": int(total), "raw_tokens": int(raw)},
                 )
@@ -100,6 +111,7 @@ def build_token_check() -> dg.AssetChecksDefinition:
 @dg.asset_check(
     asset=analytics_asset_key("token_usage_daily"),
     name="unpriced_models_reported",
+    automation_condition=CHECK_AUTOMATION,
     description="Warns, naming them, when models have token usage but no price in "
     "analytics.model_prices (their cost_usd is NULL): add them to a prices CSV.",
     pool=DUCKDB_POOL,

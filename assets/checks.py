@@ -26,6 +26,9 @@ from pipelines.verify import RECONCILED_STREAMS, reconcile
 RECONCILE_DAYS = 3
 #: Name of the checks that call the API; they run daily, not with every sync.
 RECONCILE_CHECK = "matches_source"
+#: The warehouse-only checks run whenever their asset is updated (in the same run when the
+#: asset is requested by automation), so a blocking one can stop the marts.
+CHECK_AUTOMATION = dg.AutomationCondition.eager()
 
 
 def _specs(name: str, description: str, *, blocking: bool) -> list[dg.AssetCheckSpec]:

@@ -179,3 +179,53 @@ def test_analytics_check_passes_on_good_data_and_fails_on_broken(
     failed = run_check(sim_now, target, asset, check, schema="analytics")
     assert not failed.passed
     assert failed.metadata
+
+
+MARTS = ("call_facts", "calls_daily", "token_usage_daily", "tool_reliability")
+
+
+def _requested(evaluation) -> set[str]:
+    return {
+        f"analytics/{name}"
+        for name in MARTS
+        if evaluation.get_num_requested(dg.AssetKey(["analytics", name]))
+    }
+
+
+def test_automation_holds_the_marts_behind_a_failed_blocking_check(
+    sim_now, api_key_env, tmp_path: Path
+) -> None:
+    """After a run whose key check failed, the next automation ticks do not build the marts
+    downstream either, until the check passes again."""
+    target = str(tmp_path / "w.duckdb")
+    defs = dagster_defs(sim_now, target)
+    implicit = defs.resolve_implicit_global_asset_job_def()
+    raw = dg.AssetKey(["sippet", "call_transcripts"])
+    key_check = dg.AssetCheckKey(raw, "primary_key_unique")
+    # the blocking checks are judged against the asset's latest materialization: run both
+    blocking = {key_check, dg.AssetCheckKey(raw, "quarantine_empty")}
+    with dg.DagsterInstance.ephemeral() as instance:
+        everything = implicit.get_subset(asset_selection=set(defs.resolve_asset_graph()
+                                                             .get_all_asset_keys()))
+        assert everything.execute_in_process(instance=instance).success
+        first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+
+        con = duckdb.connect(target)
+        con.execute("insert into sippet.call_transcripts "
+                    "select * from sippet.call_transcripts limit 1")
+        con.close()
+        broken = implicit.get_subset(asset_selection={raw}, asset_check_selection=blocking)
+        assert not broken.execute_in_process(instance=instance, raise_on_error=False).success
+        held = dg.evaluate_automation_conditions(defs=defs, instance=instance,
+                                                 cursor=first.cursor)
+        assert _requested(held) == set()
+
+        con = duckdb.connect(target)
+        con.execute("delete from sippet.call_transcripts where rowid = "
+                    "(select max(rowid) from sippet.call_transcripts)")
+        con.close()
+        check_only = implicit.get_subset(asset_selection=set(), asset_check_selection={key_check})
+        assert check_only.execute_in_process(instance=instance).success
+        released = dg.evaluate_automation_conditions(defs=defs, instance=instance,
+                                                     cursor=held.cursor)
+        assert _requested(released) == {"analytics/call_facts", "analytics/calls_daily"}

@@ -63,7 +63,7 @@ def test_overlapping_runs_wait_for_the_duckdb_pool(sim_now, dagster_home, tmp_pa
         runs = instance.get_runs()
         assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS] * 2
         a, b = (_step_intervals(instance, r.run_id) for r in runs)
-        assert len(a) == len(b) > 20
+        assert len(a) == len(b) > 15
         # the runs overlapped in time ...
         assert min(s for s, _, _ in a) < max(e for _, e, _ in b)
         assert min(s for s, _, _ in b) < max(e for _, e, _ in a)

@@ -115,7 +115,7 @@ def test_sync_cadence_comes_from_a_setting(monkeypatch: pytest.MonkeyPatch) -> N
     hourly = graph_of(build_definitions(sync_cron="0 * * * *"))["assets"]
     assert hourly["sippet/calls"]["automation"] == "on_cron(0 * * * *, UTC)"
     assert hourly["sippet/calls"]["freshness"] == {"fail_seconds": 7200, "warn_seconds": 3600}
-    assert hourly["analytics/calls_daily"]["automation"] == "eager"
+    assert hourly["analytics/calls_daily"]["automation"] == "eager, behind passed blocking checks"
     monkeypatch.setenv(SYNC_CRON_ENV, "*/5 * * * *")
     every5 = graph_of(build_definitions())["assets"]["sippet/calls"]
     assert every5["automation"] == "on_cron(*/5 * * * *, UTC)"
@@ -152,10 +152,18 @@ def test_only_transient_failures_are_retried() -> None:
         assert graph.assets_def_for_key(dg.AssetKey(["sippet", name])).op.retry_policy == (
             RETRY_POLICY
         )
-    assert RETRY_POLICY.max_retries == 2
+    assert (RETRY_POLICY.max_retries, RETRY_POLICY.delay) == (2, 60)
+    assert RETRY_POLICY.backoff == dg.Backoff.EXPONENTIAL
+    assert RETRY_POLICY.jitter == dg.Jitter.PLUS_MINUS
     assert stream_failure(_result("TransientError: HTTP 503 after 5 attempts")).allow_retries
     for error in ("MalformedResponseError: not JSON", "PaginationError: loop",
                   "AuthenticationError: 401", "RpcError: forbidden"):
         failure = stream_failure(_result(error))
         assert failure.allow_retries is False, error
         assert "cursor_before" not in failure.metadata  # absent values are left out
+
+
+def test_readme_dagster_section_is_docs_dagster_md() -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme[readme.index("## Running with Dagster") : readme.index("## Guarantees")]
+    assert section.strip() == (REPO_ROOT / "docs" / "dagster.md").read_text().strip()

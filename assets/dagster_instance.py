@@ -12,8 +12,15 @@ the pool was created by `default_limit` or by `dagster instance concurrency set`
 The fix is a compare-and-set: the claiming `UPDATE` also requires the slot to be free, and SQLite
 serializes writers, so exactly one of two racing updates changes a row; the other step stays
 queued and claims the slot when it is freed, as Dagster already handles for a blocked claim.
+
+Second race of the same kind: two processes opening a fresh DAGSTER_HOME at once (two
+`dagster job execute` runs) both create `runs.db` and both stamp its schema version, after
+which no process can open the instance ("alembic_version has more than one head"). Opening
+the storage therefore holds an exclusive file lock in the instance folder.
 """
 
+import fcntl
+import os
 from collections.abc import Mapping
 
 import yaml
@@ -56,8 +63,13 @@ class SlotSafeSqliteStorage(DagsterSqliteStorage):
     """Dagster's default SQLite storage, with `SlotSafeSqliteEventLogStorage` for event logs."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
-        super().__init__(base_dir, inst_data=inst_data)
-        self._event_log_storage = SlotSafeSqliteEventLogStorage(_event_logs_directory(base_dir))
+        # one process at a time creates (or checks) the SQLite files of a fresh instance
+        with open(os.path.join(base_dir, ".storage.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            super().__init__(base_dir, inst_data=inst_data)
+            self._event_log_storage = SlotSafeSqliteEventLogStorage(
+                _event_logs_directory(base_dir)
+            )
 
     @classmethod
     def from_config_value(  # type: ignore[override]

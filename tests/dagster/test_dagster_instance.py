@@ -13,6 +13,7 @@ import dagster as dg
 
 from assets.dagster_instance import SippetInstance, SlotSafeSqliteEventLogStorage
 from assets.resources import DUCKDB_POOL
+from tests.dagster.dagster_harness import make_dagster_home
 
 ROUNDS = 12
 
@@ -50,3 +51,26 @@ def test_two_processes_never_hold_the_one_slot_together(dagster_home: Path) -> N
     holders = [sum(claimed for m, _, claimed in claims if m == n) for n in range(ROUNDS)]
     # never two holders at once (a round where each saw the other's queued step may hold none)
     assert max(holders) == 1
+
+
+def _opener(home: str, barrier) -> None:
+    barrier.wait()  # both processes open the fresh instance together
+    with dg.DagsterInstance.from_config(home) as instance:
+        instance.get_runs()
+
+
+def test_two_processes_can_open_a_fresh_instance_at_once(tmp_path: Path) -> None:
+    """Two `dagster job execute` runs on a new DAGSTER_HOME: each creates the SQLite files, and
+    the instance opens afterwards (stock storage could stamp runs.db twice and refuse to)."""
+    ctx = mp.get_context("fork")
+    for n in range(4):
+        home = str(make_dagster_home(tmp_path / f"home_{n}"))
+        barrier = ctx.Barrier(2)
+        procs = [ctx.Process(target=_opener, args=(home, barrier)) for _ in range(2)]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(timeout=120)
+        assert [proc.exitcode for proc in procs] == [0, 0]
+        with dg.DagsterInstance.from_config(home) as instance:
+            assert instance.get_runs() == []

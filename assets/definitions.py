@@ -1,28 +1,45 @@
 """The sippet-warehouse code location: `dagster dev` from the repo root finds `defs` here
 (pyproject.toml `[tool.dagster] module_name = "assets.definitions"`)."""
 
+import os
+
 import dagster as dg
 
 from assets.analytics import build_analytics_assets
-from assets.backfill import build_backfill_job
+from assets.analytics_checks import build_analytics_checks
 from assets.checks import build_checks
 from assets.raw import build_raw_assets
 from assets.resources import SippetResource, WarehouseResource
-from assets.schedules import build_jobs, build_schedules
-from pipelines.streams import STREAMS
-from pipelines.verify import RECONCILED_STREAMS
+from assets.schedules import DEFAULT_SYNC_CRON, build_jobs, build_schedules, cron_interval
+
+#: Environment variable read (by `build_definitions`, when the code location loads) for the
+#: sync cadence; the API settings are read only when a run starts.
+SYNC_CRON_ENV = "SIPPET_SYNC_CRON"
 
 
 def build_definitions(
-    sippet: SippetResource | None = None, warehouse: WarehouseResource | None = None
+    sippet: SippetResource | None = None,
+    warehouse: WarehouseResource | None = None,
+    *,
+    sync_cron: str | None = None,
 ) -> dg.Definitions:
-    """All assets, checks, jobs and schedules, with the given (or the default) resources."""
-    jobs = build_jobs([name for name in RECONCILED_STREAMS if name in STREAMS])
+    """All assets, checks, jobs and schedules, with the given (or the default) resources.
+
+    `sync_cron`: cadence of the raw assets (default: $SIPPET_SYNC_CRON, else every 15 minutes).
+    Raw assets warn when older than one interval and fail after two; so do the user marts.
+    """
+    cron = sync_cron or os.environ.get(SYNC_CRON_ENV) or DEFAULT_SYNC_CRON
+    interval = cron_interval(cron)
+    freshness = dg.FreshnessPolicy.time_window(fail_window=2 * interval, warn_window=interval)
+    jobs = build_jobs()
     return dg.Definitions(
-        assets=[*build_raw_assets(), *build_analytics_assets()],
-        asset_checks=build_checks(),
-        jobs=[*jobs, build_backfill_job()],
-        schedules=build_schedules(jobs),
+        assets=[
+            *build_raw_assets(dg.AutomationCondition.on_cron(cron), freshness),
+            *build_analytics_assets(freshness),
+        ],
+        asset_checks=[*build_checks(2 * interval), *build_analytics_checks()],
+        jobs=jobs,
+        schedules=build_schedules(next(j for j in jobs if j.name == "sippet_reconciliation")),
         # Warehouse steps are serialized by the DuckDB pool anyway: a process per step would
         # only add start-up time.
         executor=dg.in_process_executor,

@@ -56,9 +56,12 @@ class WarehouseResource(dg.ConfigurableResource):
         return self.target or SippetSettings().warehouse
 
     @contextmanager
-    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short-lived connection (writers migrate first); closed on exit."""
-        con = open_warehouse(self.resolved_target(), read_only=read_only, wait_seconds=30.0)
+    def connect(
+        self, *, read_only: bool = False, wait_seconds: float = 30.0
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The one connection of a step (writers migrate first), handed to the sync and to the
+        metadata queries alike; closed on exit."""
+        con = open_warehouse(self.resolved_target(), read_only=read_only, wait_seconds=wait_seconds)
         try:
             yield con
         finally:

@@ -23,8 +23,10 @@ from pipelines.errors import (
 from pipelines.readers import ReadPlan, lookback_start, read_stream
 from pipelines.settings import SippetSettings
 from pipelines.streams import STREAMS, StreamKind, StreamSpec, get_stream
+from pipelines.table_docs import raw_table_docs
 from pipelines.timestamps import parse_instant
 from warehouse import state
+from warehouse.catalog import comment_tables
 from warehouse.crashpoints import crash_point
 from warehouse.store import WarehouseError, checkpoint, open_warehouse, tune_for_bulk_load
 
@@ -65,13 +67,21 @@ def sync(
     until: datetime | None = None,
     progress: ProgressCallback | None = None,
     wait_seconds: float = 0.0,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> list[StreamResult]:
-    """Sync `streams` (default: all) into `target` (default: settings.warehouse)."""
+    """Sync `streams` (default: all) into `target` (default: settings.warehouse).
+
+    `con`: an open, migrated warehouse connection owned by the caller (e.g. the Dagster
+    resource); the sync then neither opens nor closes one.
+    """
     specs = [get_stream(name) for name in (streams or STREAMS)]
     end = until or datetime.now(UTC)
-    con = open_warehouse(target or settings.warehouse, wait_seconds=wait_seconds)
+    owned = con is None
+    if con is None:
+        con = open_warehouse(target or settings.warehouse, wait_seconds=wait_seconds)
     results: list[StreamResult] = []
     try:
+        comment_tables(con, raw_table_docs())
         tune_for_bulk_load(con, settings.duckdb_memory_limit,
                            settings.duckdb_checkpoint_threshold)
         state.mark_interrupted_runs(con)
@@ -94,7 +104,8 @@ def sync(
             "the storage, then rerun the sync to resume."
         ) from exc
     finally:
-        _close_quietly(con)
+        if owned:
+            _close_quietly(con)
     return results
 
 

@@ -17,23 +17,51 @@ def make_dagster_home(path: Path) -> Path:
     return path
 
 
+def freshness_of(policy) -> dict | None:
+    """A TimeWindowFreshnessPolicy as plain seconds (None when the asset has none)."""
+    if policy is None:
+        return None
+    return {
+        "fail_seconds": int(policy.fail_window.to_timedelta().total_seconds()),
+        "warn_seconds": int(policy.warn_window.to_timedelta().total_seconds()),
+    }
+
+
 def graph_of(defs: dg.Definitions) -> dict:
-    """Assets with group and deps, checks per asset, and jobs, all sorted."""
+    """Per asset: group, deps, checks (and which block), automation, freshness, run config
+    fields; plus jobs, schedules and sensors. All sorted."""
     graph = defs.resolve_asset_graph()
+    blocking = {
+        spec.key
+        for checks in defs.asset_checks or []
+        for spec in checks.check_specs
+        if spec.blocking
+    } | {spec.key for a in graph.assets_defs for spec in a.check_specs if spec.blocking}
     assets = {}
     for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
         node = graph.get(key)
+        assets_def = graph.assets_def_for_key(key)
+        config = assets_def.op.config_schema.config_type if assets_def.op.config_schema else None
         assets[key.to_user_string()] = {
             "group": node.group_name,
             "deps": sorted(parent.to_user_string() for parent in node.parent_keys),
             "checks": sorted(check.name for check in node.check_keys),
+            "blocking_checks": sorted(c.name for c in node.check_keys if c in blocking),
+            "automation": node.automation_condition.get_label()
+            if node.automation_condition
+            else None,
+            "freshness": freshness_of(node.freshness_policy),
+            "config": sorted(config.fields)
+            if config is not None and config.kind.name == "STRICT_SHAPE"
+            else [],
         }
-    jobs = sorted(j.name for j in defs.get_repository_def().get_all_jobs())
-    schedules = {s.name: s.cron_schedule for s in defs.get_repository_def().schedule_defs}
+    repo = defs.get_repository_def()
+    jobs = sorted(j.name for j in repo.get_all_jobs())
     return {
         "assets": assets,
         "jobs": [j for j in jobs if not j.startswith("__")],
-        "schedules": schedules,
+        "schedules": {s.name: s.cron_schedule for s in repo.schedule_defs},
+        "sensors": sorted(s.name for s in repo.sensor_defs),
     }
 
 

@@ -1,4 +1,5 @@
-"""A backfill partition restores one UTC day of the time-windowed streams, cursors untouched."""
+"""A backfill (run config `since`/`until` on the raw assets) restores one UTC day of the
+time-windowed streams, cursors untouched, and is recorded on the raw assets themselves."""
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,7 +41,12 @@ def _cursors(target: str) -> list[tuple]:
         con.close()
 
 
-def test_backfill_partition_restores_a_day_without_moving_cursors(
+def _window_config(start: datetime, end: datetime) -> dict:
+    window = {"since": start.isoformat(), "until": end.isoformat()}
+    return {"ops": {f"sippet__{stream}": {"config": window} for stream in DAY_COLUMNS}}
+
+
+def test_backfill_window_restores_a_day_without_moving_cursors(
     golden, sim_now, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SIPPET_API_KEY", sim_now.api_key)
@@ -60,17 +66,17 @@ def test_backfill_partition_restores_a_day_without_moving_cursors(
 
     job = dagster_defs(sim_now, target).resolve_job_def("sippet_backfill")
     result = job.execute_in_process(
-        partition_key=start.date().isoformat(), instance=dg.DagsterInstance.ephemeral()
+        run_config=_window_config(start, end), instance=dg.DagsterInstance.ephemeral()
     )
     assert result.success
     assert _day_counts(target, start, end) == expected
     assert _cursors(target) == cursors
     reported = {
-        m.asset_key.to_user_string(): m.metadata["backfill_day"].value
-        for node in ("backfill_calls", "backfill_call_transcripts", "backfill_call_ai_audit_events")
-        for m in result.asset_materializations_for_node(node)
+        m.asset_key.to_user_string(): (m.metadata["mode"].value, m.metadata["window_since"].value)
+        for stream in DAY_COLUMNS
+        for m in result.asset_materializations_for_node(f"sippet__{stream}")
     }
-    assert reported == {f"sippet/{s}": start.date().isoformat() for s in DAY_COLUMNS}
+    assert reported == {f"sippet/{s}": ("window", start.isoformat()) for s in DAY_COLUMNS}
 
 
 def test_backfill_into_an_empty_warehouse_sets_no_cursor(
@@ -79,8 +85,31 @@ def test_backfill_into_an_empty_warehouse_sets_no_cursor(
     """Otherwise the next incremental sync would start after the backfilled day."""
     monkeypatch.setenv("SIPPET_API_KEY", sim_now.api_key)
     target = str(tmp_path / "fresh.duckdb")
-    day = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
+    start = (datetime.now(UTC) - timedelta(days=2)).replace(hour=0, minute=0, second=0,
+                                                            microsecond=0)
     job = dagster_defs(sim_now, target).resolve_job_def("sippet_backfill")
-    result = job.execute_in_process(partition_key=day, instance=dg.DagsterInstance.ephemeral())
+    result = job.execute_in_process(
+        run_config=_window_config(start, start + timedelta(days=1)),
+        instance=dg.DagsterInstance.ephemeral(),
+    )
     assert result.success
     assert _cursors(target) == []
+
+
+def test_a_window_on_a_snapshot_stream_fails_without_retry(
+    sim_now, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SIPPET_API_KEY", sim_now.api_key)
+    defs = dagster_defs(sim_now, str(tmp_path / "w.duckdb"))
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(
+        asset_selection={dg.AssetKey(["sippet", "operator_statuses"])}
+    )
+    config = {"ops": {"sippet__operator_statuses": {"config": {"since": "2026-11-01T00:00:00Z"}}}}
+    result = job.execute_in_process(
+        run_config=config, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+    assert not result.success
+    failure = result.failure_data_for_node("sippet__operator_statuses")
+    assert "only time-windowed streams" in failure.error.message
+    retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert retries == []

@@ -1,8 +1,9 @@
 """Two overlapping runs that both write DuckDB: the pool serializes their warehouse steps.
 
-Two `dagster job execute` processes share one DAGSTER_HOME (the repo's dagster.yaml, pool
-limit 1) and one warehouse file. Both must succeed, their run times must overlap (else the
-test proves nothing), and no two warehouse steps of different runs may run at the same time.
+Two `dagster job execute` processes share one fresh DAGSTER_HOME (the repo's dagster.yaml, pool
+created from `default_limit: 1` by whichever step claims it first) and one warehouse file.
+Both must succeed, their run times must overlap (else the test proves nothing), and no two
+warehouse steps of different runs may run at the same time.
 """
 
 import os
@@ -41,15 +42,6 @@ def test_overlapping_runs_wait_for_the_duckdb_pool(sim_now, dagster_home, tmp_pa
         SIPPET_API_KEY=sim_now.api_key,
         SIPPET_WAREHOUSE=str(tmp_path / "shared.duckdb"),
     )
-    # The documented one-time set-up. Left to `default_limit` alone, two runs that race to
-    # use the pool for the very first time can both initialize it and both get a slot.
-    subprocess.run(
-        [DAGSTER, "instance", "concurrency", "set", "sippet_duckdb", "1"],
-        env=env,
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-    )
     command = [DAGSTER, "job", "execute", "-m", "assets.definitions", "-j", "sippet_incremental"]
     procs = [
         subprocess.Popen(
@@ -71,7 +63,7 @@ def test_overlapping_runs_wait_for_the_duckdb_pool(sim_now, dagster_home, tmp_pa
         runs = instance.get_runs()
         assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS] * 2
         a, b = (_step_intervals(instance, r.run_id) for r in runs)
-        assert len(a) == len(b) > 20
+        assert len(a) == len(b) > 15
         # the runs overlapped in time ...
         assert min(s for s, _, _ in a) < max(e for _, e, _ in b)
         assert min(s for s, _, _ in b) < max(e for _, e, _ in a)

@@ -54,7 +54,8 @@ def test_every_asset_and_check_succeeds(golden) -> None:
     result = golden["result"]
     assert result.success
     evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) == len(golden["defs"].asset_checks)
+    specs = [spec for checks in golden["defs"].asset_checks for spec in checks.check_specs]
+    assert len(evaluations) == len(specs) == 28
     assert {
         (e.asset_check_key.to_user_string(), e.passed) for e in evaluations if not e.passed
     } == set()
@@ -86,15 +87,52 @@ def test_raw_materializations_carry_sync_metadata(golden) -> None:
         "pages",
         "requests",
         "retries",
-        "cursor_before",
         "cursor_after",
         "duration_seconds",
     ):
         assert key in metadata, key
     assert metadata["rows_inserted"].value == metadata["dagster/row_count"].value > 0
-    columns = {c.name: c for c in metadata["dagster/column_schema"].value.columns}
-    assert columns["started_at"].description == "When the call started (UTC)."
-    assert columns["started_at"].type.startswith("timestamp")
+    # a first sync has no cursor before it and no warnings: absent, not "None" / "none"
+    assert "cursor_before" not in metadata and "warnings" not in metadata
+    assert not [k for k, v in metadata.items() if str(v.value) in ("None", "none", "")]
+
+
+def test_analytics_materializations_report_rows_dates_and_cost(golden) -> None:
+    result = golden["result"]
+    daily = result.asset_materializations_for_node("analytics__token_usage_daily")[0].metadata
+    con = duckdb.connect(golden["target"], read_only=True)
+    try:
+        rows, latest, cost = con.execute(
+            "select count(*), max(usage_date)::varchar, sum(cost_usd)::double "
+            "from analytics.token_usage_daily"
+        ).fetchone()
+    finally:
+        con.close()
+    assert daily["dagster/row_count"].value == rows > 0
+    assert daily["latest_usage_date"].value == latest
+    assert daily["total_cost_usd"].value == pytest.approx(cost)
+    tools = result.asset_materializations_for_node("analytics__tool_reliability")[0].metadata
+    assert "total_cost_usd" not in tools and tools["dagster/row_count"].value > 0
+
+
+def test_raw_tables_and_columns_carry_comments(golden) -> None:
+    con = duckdb.connect(golden["target"], read_only=True)
+    try:
+        tables = con.execute(
+            "select table_name, comment from duckdb_tables() where schema_name = 'sippet' "
+            "and not table_name like '\\_%' escape '\\' order by 1"
+        ).fetchall()
+        columns = con.execute(
+            "select c.table_name, c.column_name, c.comment from duckdb_columns() c "
+            "where c.schema_name = 'sippet' and not c.table_name like '\\_%' escape '\\'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(tables) == 5 and all(comment for _, comment in tables)
+    assert len(columns) == 73
+    assert [(t, c) for t, c, comment in columns if not comment] == []
+    started = {(t, c): comment for t, c, comment in columns}[("calls", "started_at")]
+    assert started == "When the call started (UTC)."
 
 
 def test_api_key_never_reaches_the_event_log(golden, sim_now) -> None:

@@ -19,7 +19,17 @@ WEBSERVER = str(Path(sys.executable).parent / "dagster-webserver")
 
 ASSET_NODES = """
 { assetNodes { assetKey { path } groupName dependencyKeys { path }
-    assetChecksOrError { ... on AssetChecks { checks { name } } } } }
+    automationCondition { label }
+    internalFreshnessPolicy { ... on TimeWindowFreshnessPolicy {
+      failWindowSeconds warnWindowSeconds } }
+    assetChecksOrError { ... on AssetChecks { checks { name blocking } } } } }
+"""
+#: What the UI shows per asset, as in the snapshot (run config is not part of this query).
+SHOWN = ("group", "deps", "checks", "blocking_checks", "automation", "freshness")
+SENSORS = """
+{ sensorsOrError(repositorySelector: {repositoryLocationName: "sippet_warehouse",
+    repositoryName: "__repository__"}) {
+  ... on Sensors { results { name sensorType sensorState { status } } } } }
 """
 SIPPET_RESOURCE = """
 { topLevelResourceDetailsOrError(resourceSelector: {repositoryLocationName: "sippet_warehouse",
@@ -85,10 +95,27 @@ def test_webserver_serves_the_snapshot_graph_and_hides_the_key(webserver: str) -
             "group": n["groupName"],
             "deps": sorted("/".join(d["path"]) for d in n["dependencyKeys"]),
             "checks": sorted(c["name"] for c in n["assetChecksOrError"]["checks"]),
+            "blocking_checks": sorted(
+                c["name"] for c in n["assetChecksOrError"]["checks"] if c["blocking"]
+            ),
+            "automation": (n["automationCondition"] or {}).get("label"),
+            "freshness": n["internalFreshnessPolicy"]
+            and {
+                "fail_seconds": n["internalFreshnessPolicy"]["failWindowSeconds"],
+                "warn_seconds": n["internalFreshnessPolicy"]["warnWindowSeconds"],
+            },
         }
         for n in nodes
     }
-    assert served == load_snapshot()["assets"]
+    snapshot = load_snapshot()["assets"]
+    assert served == {key: {f: node[f] for f in SHOWN} for key, node in snapshot.items()}
+
+    sensors = _query(webserver, SENSORS)["sensorsOrError"]["results"]
+    # the sensor that evaluates the automation conditions; it starts stopped, like the
+    # schedule, so nothing calls the API until someone turns it on
+    assert [(x["name"], x["sensorType"], x["sensorState"]["status"]) for x in sensors] == [
+        ("default_automation_condition_sensor", "AUTO_MATERIALIZE", "STOPPED")
+    ]
 
     resource = _query(webserver, SIPPET_RESOURCE)["topLevelResourceDetailsOrError"]
     api_key = {v["key"]: v for v in resource["configuredValues"]}["api_key"]

@@ -195,8 +195,15 @@ def verify(days, warehouse) -> None:
               help="Inject a fault, e.g. --fault rate_limit=0.1 (repeatable).")
 @click.option("--api-key", envvar="SIPPET_API_KEY", default=None,
               help="Key the simulator accepts (env SIPPET_API_KEY; default: the demo key).")
+@click.option("--policy-null", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of every non-id field's values hidden (served null), as by policy.")
+@click.option("--latency-ms", type=click.FloatRange(0), default=0.0, show_default=True,
+              help="Fixed delay per request, as over a real network.")
+@click.option("--jitter-ms", type=click.FloatRange(0), default=0.0, show_default=True,
+              help="Extra uniform random delay per request, 0..this.")
 @click.pass_context
-def simulate(ctx, port, host, seed, scale, days, live, faults, api_key) -> None:
+def simulate(ctx, port, host, seed, scale, days, live, faults, api_key, policy_null,
+             latency_ms, jitter_ms) -> None:
     """Serve the built-in Sippet API simulator on loopback."""
     from pipelines.commands import serve_simulator
 
@@ -204,7 +211,9 @@ def simulate(ctx, port, host, seed, scale, days, live, faults, api_key) -> None:
     origin = None if api_key is None else (
         "--api-key" if source is click.core.ParameterSource.COMMANDLINE else "SIPPET_API_KEY")
     serve_simulator(host=host, port=port, seed=seed, scale=scale, days=days, live=live,
-                    faults=dict(faults), api_key=api_key, key_origin=origin)
+                    faults=dict(faults), api_key=api_key, key_origin=origin,
+                    network={"policy_null": policy_null, "latency_ms": latency_ms,
+                             "jitter_ms": jitter_ms})
 
 
 @cli.command()

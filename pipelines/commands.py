@@ -146,7 +146,7 @@ def run_demo(*, scale: str, warehouse: str) -> int:
 
 def serve_simulator(*, host: str, port: int, seed: int, scale: str, days: int, live: bool,
                     faults: dict[str, float], api_key: str | None,
-                    key_origin: str | None) -> None:
+                    key_origin: str | None, network: dict[str, float] | None = None) -> None:
     """`sippet-sync simulate`: serve until Ctrl-C; the banner never shows a user's key."""
     from pipelines.simulator import SimulatorConfig
     from pipelines.simulator.config import FaultConfig
@@ -154,7 +154,7 @@ def serve_simulator(*, host: str, port: int, seed: int, scale: str, days: int, l
 
     options = {"api_key": api_key} if api_key else {}
     config = SimulatorConfig(seed=seed, scale=scale, days=days, live=live,
-                             faults=FaultConfig(**faults), **options)
+                             faults=FaultConfig(**faults), **options, **(network or {}))
     server = SimulatorServer(config, host=host, port=port)
     try:
         server.start()
@@ -172,6 +172,8 @@ def serve_simulator(*, host: str, port: int, seed: int, scale: str, days: int, l
                f"records={server.simulator.counts()}")
     if faults:
         click.echo(f"  faults: {faults}")
+    if any((network or {}).values()):
+        click.echo(f"  policy nulls and network: {network}")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ import os
 import subprocess
 
 import duckdb
+import httpx
 import pytest
 
 from tests.cli.helpers import assert_one_line, bare_env, cli
@@ -109,3 +110,20 @@ def test_simulate_on_a_port_in_use_is_one_line(sim):
     port = sim.url.rsplit(":", 1)[1]
     result = cli(["simulate", "--scale", "tiny", "--days", "1", "--port", port], bare_env())
     assert_one_line(result, 2, f"cannot listen on 127.0.0.1:{port}", "another --port")
+
+
+def test_simulate_hides_fields_and_adds_latency_and_the_sync_stays_clean(tmp_path):
+    proc, banner = _start_simulator(["--policy-null", "0.05", "--latency-ms", "5",
+                                     "--jitter-ms", "5", "--seed", "16"], bare_env())
+    try:
+        url = _url(banner)
+        stats = httpx.get(f"{url}/_sim/stats", headers={"x-api-key": "sk_sim_demo_key"}).json()
+        assert (stats["policy_null"], stats["latency_ms"], stats["jitter_ms"]) == (0.05, 5, 5)
+        env = bare_env(SIPPET_API_KEY="sk_sim_demo_key", SIPPET_BASE_URL=url,
+                       SIPPET_WAREHOUSE=str(tmp_path / "w.duckdb"))
+        result = cli(["sync", "--no-models"], env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "quarantined:" not in result.stdout + result.stderr  # no refused record
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)

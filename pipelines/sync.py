@@ -61,7 +61,7 @@ def sync(
     wait_seconds: float = 0.0,
 ) -> list[StreamResult]:
     """Sync `streams` (default: all) into `target` (default: settings.warehouse)."""
-    specs = [get_stream(name) for name in (streams or STREAMS)]
+    specs = selected_streams(settings, streams)
     end = until or datetime.now(UTC)
     con = open_warehouse(target or settings.warehouse, wait_seconds=wait_seconds)
     results: list[StreamResult] = []
@@ -89,6 +89,19 @@ def sync(
     finally:
         _close_quietly(con)
     return results
+
+
+def selected_streams(settings: SippetSettings, streams: Sequence[str] | None = None
+                     ) -> list[StreamSpec]:
+    """The streams to sync: those named, or every stream enabled by default; an opt-in
+    stream (personal data, secrets) only with its setting on, also when named."""
+    specs = [get_stream(name) for name in streams] if streams else [
+        spec for spec in STREAMS.values() if spec.opt_in is None or getattr(settings, spec.opt_in)]
+    for spec in specs:
+        if spec.opt_in is not None and not getattr(settings, spec.opt_in):
+            flag = "SIPPET_" + spec.opt_in.upper()
+            raise ValueError(f"stream {spec.name} is opt-in: set {flag}=true to sync it")
+    return specs
 
 
 def _close_quietly(con: duckdb.DuckDBPyConnection) -> None:
@@ -169,8 +182,8 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: SippetSettings, spec: Stream
     reread: list[str] = []
     if spec.kind in (StreamKind.TIME_CURSOR, StreamKind.TIME_WINDOWS):
         reread = state.quarantined_ids(con, spec.name)
-    if spec.kind is StreamKind.TIME_WINDOWS and mode != "window":
-        reread = state.non_final_ids(con, spec.table, spec.final_statuses) + reread
+    if spec.final_when is not None and mode != "window":
+        reread = state.non_final_ids(con, spec.table, spec.final_when) + reread
     untimed = (state.ids_where_null(con, spec.table, spec.cursor_column)
                if spec.cursor_column else [])
     return ReadPlan(start=start, end=end, page_size=settings.page_size,

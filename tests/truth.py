@@ -8,15 +8,19 @@ from typing import Any
 
 import duckdb
 
-from pipelines.streams import STREAMS, StreamSpec
+from pipelines.streams import STREAMS, StreamKind, StreamSpec
 
-RESOURCE_OF_STREAM = {
-    "calls": "Call",
-    "call_transcripts": "CallTranscript",
-    "call_ai_audit_events": "CallAiAuditEvent",
-    "operator_status_events": "OperatorStatusEvent",
-    "operator_statuses": "OperatorStatus",
-}
+
+def resource_of(spec: StreamSpec) -> str:
+    """The simulator resource behind a stream: its model is named after the API resource."""
+    return spec.model.__name__
+
+
+def truth_streams(*, opt_in: bool = False) -> list[str]:
+    """Streams with a row-by-row ground truth (a history has none), default streams only
+    unless `opt_in`."""
+    return [name for name, spec in STREAMS.items() if spec.kind is not StreamKind.HISTORY
+            and (opt_in or spec.opt_in is None)]
 
 
 def _normalize(value: Any) -> Any:
@@ -33,7 +37,7 @@ def _normalize(value: Any) -> Any:
 def truth_rows(simulator: Any, spec: StreamSpec) -> dict[str, dict[str, Any]]:
     """Ground truth of one stream keyed by id, with snake_case keys and typed values."""
     rows = {}
-    for record in simulator.ground_truth(RESOURCE_OF_STREAM[spec.name]):
+    for record in simulator.ground_truth(resource_of(spec)):
         rows[record["id"]] = {
             column: _normalize(record[field])
             for field, column in zip(spec.fields, spec.columns, strict=True)
@@ -98,7 +102,7 @@ def diff_warehouse(target: str, simulator: Any, streams: list[str] | None = None
     con = duckdb.connect(target, read_only=True)
     try:
         problems = []
-        for name in streams or list(STREAMS):
+        for name in streams or truth_streams():
             problems += diff_stream(con, simulator, STREAMS[name])
         return problems
     finally:

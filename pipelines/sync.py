@@ -43,7 +43,7 @@ class StreamResult(RunCounters):
 
     @property
     def ok(self) -> bool:
-        return self.status == "succeeded"
+        return self.status in ("succeeded", "skipped")
 
 
 ProgressCallback = Callable[[StreamRun], None]
@@ -62,9 +62,11 @@ def sync(
 ) -> list[StreamResult]:
     """Sync `streams` (default: all) into `target` (default: settings.warehouse)."""
     specs = selected_streams(settings, streams)
+    skipped = [_skipped(spec) for spec in specs if not _enabled(settings, spec)]
+    specs = [spec for spec in specs if _enabled(settings, spec)]
     end = until or datetime.now(UTC)
     con = open_warehouse(target or settings.warehouse, wait_seconds=wait_seconds)
-    results: list[StreamResult] = []
+    results: list[StreamResult] = skipped
     try:
         tune_for_bulk_load(con, settings.duckdb_memory_limit,
                            settings.duckdb_checkpoint_threshold)
@@ -93,15 +95,28 @@ def sync(
 
 def selected_streams(settings: SippetSettings, streams: Sequence[str] | None = None
                      ) -> list[StreamSpec]:
-    """The streams to sync: those named, or every stream enabled by default; an opt-in
-    stream (personal data, secrets) only with its setting on, also when named."""
-    specs = [get_stream(name) for name in streams] if streams else [
-        spec for spec in STREAMS.values() if spec.opt_in is None or getattr(settings, spec.opt_in)]
-    for spec in specs:
-        if spec.opt_in is not None and not getattr(settings, spec.opt_in):
-            flag = "SIPPET_" + spec.opt_in.upper()
-            raise ValueError(f"stream {spec.name} is opt-in: set {flag}=true to sync it")
-    return specs
+    """The streams named, or else every stream enabled by settings (an opt-in stream only
+    with its setting on; a named one without it is reported skipped by `sync`)."""
+    if streams:
+        return [get_stream(name) for name in streams]
+    return [spec for spec in STREAMS.values() if _enabled(settings, spec)]
+
+
+def _enabled(settings: SippetSettings, spec: StreamSpec) -> bool:
+    return spec.opt_in is None or bool(getattr(settings, spec.opt_in))
+
+
+def _skipped(spec: StreamSpec) -> StreamResult:
+    """A named opt-in stream whose setting is off: not read (its data is personal or
+    secret), reported as skipped rather than failed so "materialize all" stays green."""
+    assert spec.opt_in is not None
+    now = datetime.now(UTC)
+    message = (f"stream {spec.name} is opt-in: set SIPPET_{spec.opt_in.upper()}=true "
+               "to sync it")
+    log.warning(message)
+    return StreamResult(stream=spec.name, status="skipped", mode="incremental",
+                        started_at=now, ended_at=now, duration_seconds=0.0,
+                        warnings=[message])
 
 
 def _close_quietly(con: duckdb.DuckDBPyConnection) -> None:

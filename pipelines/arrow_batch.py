@@ -5,6 +5,7 @@ from __future__ import annotations
 import types
 import typing
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -35,6 +36,8 @@ def _arrow_type(annotation: Any) -> pa.DataType:
         base = args[0]
     if base in (datetime, AwareDatetime):
         return _TIMESTAMP
+    if base is Decimal:  # money: exact, as DECIMAL(18,6) in the table
+        return pa.decimal128(18, 6)
     if base is bool:
         return pa.bool_()
     if base is int:

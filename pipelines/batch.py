@@ -189,12 +189,13 @@ class StreamRun:
     def _load(self, records: list[dict[str, Any]], now: datetime, snapshot: bool
               ) -> loader.LoadCounts:
         spec, columns = self.spec, self.spec.columns
+        first_seen = self.started_at if spec.kind is StreamKind.NEW_IDS else None
         if spec.mutable:
-            counts = loader.upsert_changed(self.con, spec.table, columns, synced_at=now)
+            counts = loader.upsert_changed(self.con, spec.table, columns, synced_at=now,
+                                           first_seen_at=first_seen)
             if snapshot:
                 counts.deleted = loader.delete_missing(self.con, spec.table)
             return counts
-        first_seen = self.started_at if spec.kind is StreamKind.NEW_IDS else None
         time_column = spec.cursor_column
         if time_column is None or spec.cursor_field is None:
             return loader.insert_new(self.con, spec.table, columns, synced_at=now,

@@ -84,11 +84,14 @@ class SippetClient:
         """Close the pooled connections."""
         self._http.close()
 
-    def run(self, action: str, *, fields: Sequence[str], filter: dict[str, Any] | None = None,
+    def run(self, action: str, *, fields: Sequence[str] | None,
+            filter: dict[str, Any] | None = None,
             sort: str | None = None, page: dict[str, Any] | None = None) -> Any:
         """POST one RPC action (retrying transient failures) and return the envelope's data:
         a list of records, or a page object where `page` was sent."""
-        payload: dict[str, Any] = {"action": action, "fields": list(fields)}
+        payload: dict[str, Any] = {"action": action}
+        if fields is not None:  # None: an action without a field selection
+            payload["fields"] = list(fields)
         if filter is not None:
             payload["filter"] = filter
         if sort is not None:

@@ -20,7 +20,9 @@ Validation rules that protect the warehouse and its cursors:
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
@@ -143,12 +145,138 @@ class OperatorStatus(SippetRecord):
     changed_by_user_id: str | None = Field(description="User who made the last change, if any.")
 
 
+class AiAgent(SippetRecord):
+    """An AI agent (a snapshot: agents may be removed). Ids are stable; names may change."""
+
+    name: str | None = Field(description="Display name of the agent.")
+    voice: str | None = Field(description="Voice the agent speaks with.")
+    tone: str | None = Field(description="Conversational tone.")
+    languages: JsonMap | None = Field(description="Languages spoken (JSON array of codes).")
+    workflow: JsonMap | None = Field(description="Workflow definition (JSON, keys as sent).")
+    system_prompt: str | None = Field(description="System prompt of the agent.")
+    safety_guardrails: JsonMap | None = Field(description="Guardrails (JSON, keys as sent).")
+    published: StrictBool | None = Field(description="Whether the agent is live.")
+
+
+class Queue(SippetRecord):
+    """A call queue (a snapshot)."""
+
+    queue_name: str | None = Field(description="Queue name (call_queue_entries.queue_name).")
+    strategy: str | None = Field(description="Distribution strategy.")
+    moh_sound: str | None = Field(description="Music on hold.")
+    max_wait_time: StrictInt | None = Field(description="Longest wait allowed, in seconds.")
+
+
+class PhoneNumber(SippetRecord):
+    """A phone number of the organisation (a snapshot)."""
+
+    phone_e164: str | None = Field(description="Number in E.164.")
+    label: str | None = Field(description="Label given to the number.")
+
+
+class Conversation(SippetRecord):
+    """A conversation (call or chat). No timestamp: `_first_seen_at` records when first seen."""
+
+    status: str | None = Field(description="`active` or `ended`.")
+    channel: str | None = Field(description="`chat` or `call`.")
+    mode: str | None = Field(description="`text` or `voice`.")
+    public_id: str | None = Field(description="Public id of the conversation.")
+    metadata: JsonMap | None = Field(description="Metadata (JSON, keys as sent).")
+    ai_agent_id: str | None = Field(description="AI agent of the conversation (ai_agents.id).")
+
+
+class ConversationItem(SippetRecord):
+    """One item of a conversation (immutable; may be committed after `occurredAt`)."""
+
+    role: str | None = Field(description="user, assistant, system or tool.")
+    modality: str | None = Field(description="`text` or `audio`.")
+    content: str | None = Field(description="Text of the item.")
+    metadata: JsonMap | None = Field(description="Metadata (JSON, keys as sent).")
+    item_id: str | None = Field(description="Realtime conversation item id.")
+    content_index: StrictInt | None = Field(description="Index of the part within its item.")
+    occurred_at: Timestamp | None = Field(description="When the item happened (UTC).")
+    conversation_id: str | None = Field(description="Conversation (conversations.id).")
+
+
+class CallQueueEntry(SippetRecord):
+    """A call's stay in a queue; mutable until `completedAt` or `abandonedAt` is set."""
+
+    call_uuid: str | None = Field(description="Telephony-layer call UUID (calls.call_uuid).")
+    queue_name: str | None = Field(description="Queue the call waited in.")
+    caller_id_number: str | None = Field(description="Caller number (E.164).")
+    caller_id_name: str | None = Field(description="Caller name, if presented.")
+    state: str | None = Field(description="waiting, answered, completed or abandoned.")
+    agent_name: str | None = Field(description="Operator who answered, if any.")
+    wait_started_at: Timestamp | None = Field(description="When the wait began (UTC).")
+    answered_at: Timestamp | None = Field(description="When an operator answered.")
+    completed_at: Timestamp | None = Field(description="When the answered call ended.")
+    abandoned_at: Timestamp | None = Field(description="When the caller hung up unanswered.")
+
+
+class CallParticipant(SippetRecord):
+    """A member of a call (caller, AI agent, operator); mutable until `leftAt` is set."""
+
+    member_uuid: str | None = Field(description="The member's id (agent, SIP user, caller).")
+    role: str | None = Field(description="caller, ai_agent or operator.")
+    joined_at: Timestamp | None = Field(description="When the member joined (UTC).")
+    left_at: Timestamp | None = Field(description="When the member left; null while present.")
+    call_id: str | None = Field(description="Call (calls.id).")
+    organisation_id: str | None = Field(description="Organisation owning the call.")
+
+
+class OrganisationWalletSummary(SippetRecord):
+    """The wallet as read at one sync (history: one row per sync; the action has no fields).
+
+    Not a record of the API: the sync builds it from the summary object it received."""
+
+    fetched_at: Timestamp | None = Field(description="When the sync read the summary (UTC).")
+    balance_usd: Decimal | None = Field(description="Balance in USD (`balanceUsd`).")
+    currency: str | None = Field(description="Currency of the wallet.")
+    summary: JsonMap | None = Field(description="The whole summary object, keys as sent.")
+
+
+class Contact(SippetRecord):
+    """A contact (personal data: synced only with SIPPET_SYNC_CONTACTS=true)."""
+
+    full_name: str | None = Field(description="Contact name.")
+    email: str | None = Field(description="Contact e-mail.")
+    phone_e164: str | None = Field(description="Contact number (E.164).")
+    notes: str | None = Field(description="Free-text notes.")
+
+
+# `register` is the API's field name; pydantic warns that it shadows ABCMeta.register (a
+# class-level helper no record uses), which is harmless for a frozen data record.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message='Field name "register"', category=UserWarning)
+
+    class Gateway(SippetRecord):
+        """A SIP gateway (opt-in). Its `password` is a secret: never requested, never stored."""
+
+        name: str | None = Field(description="Gateway name.")
+        provider: str | None = Field(description="Carrier or PBX.")
+        username: str | None = Field(description="SIP username.")
+        realm: str | None = Field(description="SIP realm.")
+        proxy: str | None = Field(description="SIP proxy URI.")
+        register: StrictBool | None = Field(description="Whether Sippet registers.")
+        from_domain: str | None = Field(description="From domain.")
+        from_user: str | None = Field(description="From user.")
+        inbound_acl: str | None = Field(description="Inbound access list.")
+
+
+#: Fields of the reference the sync never selects, with why (the contract test allows them).
+EXCLUDED_FIELDS: dict[str, dict[str, str]] = {
+    "Gateway": {"password": "a secret: never requested, never stored"},
+}
+
+
 RESOURCE_MODELS: dict[str, type[SippetRecord]] = {
     "Call": Call,
     "CallTranscript": CallTranscript,
     "CallAiAuditEvent": CallAiAuditEvent,
     "OperatorStatusEvent": OperatorStatusEvent,
     "OperatorStatus": OperatorStatus,
+    **{m.__name__: m for m in (AiAgent, Queue, PhoneNumber, Conversation, ConversationItem,
+                               CallQueueEntry, CallParticipant, Contact, Gateway)},
 }
 
 

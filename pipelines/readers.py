@@ -68,6 +68,7 @@ def read_stream(run: StreamRun, client: SippetClient, plan: ReadPlan, progress: 
         StreamKind.TIME_WINDOWS: _read_time_windows,
         StreamKind.NEW_IDS: _read_new_ids,
         StreamKind.SNAPSHOT: _read_snapshot,
+        StreamKind.HISTORY: _read_history,
     }
     readers[run.spec.kind](run, client, plan, progress)
 
@@ -157,6 +158,21 @@ def _read_snapshot(run: StreamRun, client: SippetClient, plan: ReadPlan,
         run.flush()
         return
     run.flush(snapshot=True)
+
+
+def _read_history(run: StreamRun, client: SippetClient, plan: ReadPlan,
+                  progress: ProgressHook) -> None:
+    """One object per sync, kept whole in `summary`; its id is the run's, so a retried
+    flush or a rerun of the same run never doubles it."""
+    summary = client.run(run.spec.action, fields=None)
+    if not isinstance(summary, dict):
+        raise TypeError(f"{run.spec.action}: expected an object, got {type(summary).__name__}")
+    record = {"id": f"{run.run_id}:wallet", "fetchedAt": format_instant(run.started_at),
+              "balanceUsd": summary.get("balanceUsd"), "currency": summary.get("currency"),
+              "summary": summary}
+    run.add_page([record], "summary")
+    progress(run)
+    run.flush()
 
 
 def _read_time_windows(run: StreamRun, client: SippetClient, plan: ReadPlan,

@@ -71,6 +71,8 @@ class SippetSettings(BaseSettings):
     duckdb_memory_limit: str = Field(
         "128MB", description="DuckDB memory_limit for the sync's connection (flat memory)."
     )
+    sync_contacts: bool = Field(False, description="Sync contacts (personal data; opt-in).")
+    sync_gateways: bool = Field(False, description="Sync SIP gateways (opt-in; no password).")
 
     @field_validator("base_url")
     @classmethod

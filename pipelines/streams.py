@@ -10,11 +10,21 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pipelines.models import (
+    AiAgent,
     Call,
     CallAiAuditEvent,
+    CallParticipant,
+    CallQueueEntry,
     CallTranscript,
+    Contact,
+    Conversation,
+    ConversationItem,
+    Gateway,
     OperatorStatus,
     OperatorStatusEvent,
+    OrganisationWalletSummary,
+    PhoneNumber,
+    Queue,
     SippetRecord,
     api_fields,
     column_names,
@@ -32,6 +42,8 @@ class StreamKind(StrEnum):
     NEW_IDS = "new_ids"
     #: Paginated current snapshot: the table mirrors the last complete walk.
     SNAPSHOT = "snapshot"
+    #: One object per sync (no fields, no paging): appended as one row per sync.
+    HISTORY = "history"
 
 
 @dataclass(frozen=True)
@@ -46,8 +58,12 @@ class StreamSpec:
     cursor_field: str | None = None  # camelCase API field the cursor/windows run on
     mutable: bool = False  # rows change after first seen: update them, not only insert
     primary_key: str = "id"
-    #: Values of `status` after which a mutable row no longer changes.
-    final_statuses: tuple[str, ...] = ()
+    #: SQL predicate over the table's columns: a row matching it no longer changes. Rows of
+    #: a mutable time stream not matching it are re-read by id each sync, whatever their age.
+    final_when: str | None = None
+    #: Settings flag (a bool attribute of SippetSettings) that must be true to sync the
+    #: stream; None: synced by default.
+    opt_in: str | None = None
     description: str = ""
 
     @property
@@ -61,6 +77,11 @@ class StreamSpec:
     @property
     def columns(self) -> list[str]:
         return column_names(self.model)
+
+    @property
+    def selects_fields(self) -> bool:
+        """Whether the action takes a field selection (a history object does not)."""
+        return self.kind is not StreamKind.HISTORY
 
     @property
     def cursor_column(self) -> str | None:
@@ -80,7 +101,7 @@ STREAMS: dict[str, StreamSpec] = {
             sort="startedAt,id",
             cursor_field="startedAt",
             mutable=True,
-            final_statuses=("completed", "failed", "busy", "no_answer"),
+            final_when="status IN ('completed', 'failed', 'busy', 'no_answer')",
             description="One row per call; status, end and duration are updated until final.",
         ),
         StreamSpec(
@@ -118,6 +139,68 @@ STREAMS: dict[str, StreamSpec] = {
             sort="id",
             mutable=True,
             description="Current status per operator; mirrors the API's current list.",
+        ),
+        *(StreamSpec(name=name, action=f"list_{name}", model=model, kind=StreamKind.SNAPSHOT,
+                     sort="id", mutable=True, opt_in=opt_in, description=description)
+          for name, model, opt_in, description in (
+              ("ai_agents", AiAgent, None, "Current AI agents; mirrors the API's list."),
+              ("queues", Queue, None, "Current call queues; mirrors the API's list."),
+              ("phone_numbers", PhoneNumber, None, "Current numbers; mirrors the API's list."),
+              ("contacts", Contact, "sync_contacts",
+               "Contacts (personal data; opt-in: SIPPET_SYNC_CONTACTS=true)."),
+              ("gateways", Gateway, "sync_gateways",
+               "SIP gateways (opt-in: SIPPET_SYNC_GATEWAYS=true); the password is never "
+               "requested nor stored."),
+          )),
+        StreamSpec(
+            name="call_queue_entries",
+            action="list_call_queue_entries",
+            model=CallQueueEntry,
+            kind=StreamKind.TIME_CURSOR,
+            sort="waitStartedAt,id",
+            cursor_field="waitStartedAt",
+            mutable=True,
+            final_when="completed_at IS NOT NULL OR abandoned_at IS NOT NULL",
+            description="One row per queued call; updated until completed or abandoned.",
+        ),
+        StreamSpec(
+            name="call_participants",
+            action="list_call_participants",
+            model=CallParticipant,
+            kind=StreamKind.TIME_CURSOR,
+            sort="joinedAt,id",
+            cursor_field="joinedAt",
+            mutable=True,
+            final_when="left_at IS NOT NULL",
+            description="One row per call member (caller, AI agent, operator); updated until "
+            "it leaves.",
+        ),
+        StreamSpec(
+            name="conversations",
+            action="list_conversations",
+            model=Conversation,
+            kind=StreamKind.NEW_IDS,
+            sort="id",
+            mutable=True,
+            description="One row per conversation; no timestamp, so every sync walks them all "
+            "and updates changed rows; _first_seen_at records when the sync first saw it.",
+        ),
+        StreamSpec(
+            name="conversation_items",
+            action="list_conversation_items",
+            model=ConversationItem,
+            kind=StreamKind.TIME_CURSOR,
+            sort="occurredAt,id",
+            cursor_field="occurredAt",
+            description="One row per conversation item; immutable, may arrive late.",
+        ),
+        StreamSpec(
+            name="organisation_wallet_summary",
+            action="organisation_wallet_summary",
+            model=OrganisationWalletSummary,
+            kind=StreamKind.HISTORY,
+            sort="",
+            description="The wallet as read at each sync (one row per sync run).",
         ),
     )
 }

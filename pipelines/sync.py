@@ -51,7 +51,8 @@ class StreamResult(RunCounters):
 
     @property
     def ok(self) -> bool:
-        return self.status == "succeeded"
+        # An opt-in stream left off is fine; one not run after a fatal failure is not.
+        return self.status == "succeeded" or (self.status == "skipped" and not self.error)
 
 
 ProgressCallback = Callable[[StreamRun], None]
@@ -74,12 +75,14 @@ def sync(
     `con`: an open, migrated warehouse connection owned by the caller (e.g. the Dagster
     resource); the sync then neither opens nor closes one.
     """
-    specs = [get_stream(name) for name in (streams or STREAMS)]
+    specs = selected_streams(settings, streams)
+    skipped = [_opt_in_skipped(spec) for spec in specs if not _enabled(settings, spec)]
+    specs = [spec for spec in specs if _enabled(settings, spec)]
     end = until or datetime.now(UTC)
     owned = con is None
     if con is None:
         con = open_warehouse(target or settings.warehouse, wait_seconds=wait_seconds)
-    results: list[StreamResult] = []
+    results: list[StreamResult] = skipped
     try:
         comment_tables(con, raw_table_docs())
         tune_for_bulk_load(con, settings.duckdb_memory_limit,
@@ -93,7 +96,7 @@ def sync(
                                              progress=progress or _no_progress)
                 results.append(result)
                 if fatal:
-                    results += [_skipped(s, result) for s in specs[index + 1:]]
+                    results += [_not_run(s, result) for s in specs[index + 1:]]
                     break
                 crash_point("between_streams")
         checkpoint(con)
@@ -114,13 +117,39 @@ def _stops_the_run(exc: Exception) -> bool:
     return isinstance(exc, AuthenticationError | ApiUnreachableError | WrongEndpointError)
 
 
-def _skipped(spec: StreamSpec, cause: StreamResult) -> StreamResult:
+def _not_run(spec: StreamSpec, cause: StreamResult) -> StreamResult:
     """A stream not run because an earlier one proved the API unusable (no ledger row)."""
     return StreamResult(
         stream=spec.name, status="skipped", mode=cause.mode, started_at=cause.ended_at,
         ended_at=cause.ended_at, duration_seconds=0.0,
         error=f"not run: {cause.stream} failed with {(cause.error or '').split(':')[0]}",
     )
+
+
+def selected_streams(settings: SippetSettings, streams: Sequence[str] | None = None
+                     ) -> list[StreamSpec]:
+    """The streams named, or else every stream enabled by settings (an opt-in stream only
+    with its setting on; a named one without it is reported skipped by `sync`)."""
+    if streams:
+        return [get_stream(name) for name in streams]
+    return [spec for spec in STREAMS.values() if _enabled(settings, spec)]
+
+
+def _enabled(settings: SippetSettings, spec: StreamSpec) -> bool:
+    return spec.opt_in is None or bool(getattr(settings, spec.opt_in))
+
+
+def _opt_in_skipped(spec: StreamSpec) -> StreamResult:
+    """A named opt-in stream whose setting is off: not read (its data is personal or
+    secret), reported as skipped rather than failed so "materialize all" stays green."""
+    assert spec.opt_in is not None
+    now = datetime.now(UTC)
+    message = (f"stream {spec.name} is opt-in: set SIPPET_{spec.opt_in.upper()}=true "
+               "to sync it")
+    log.warning(message)
+    return StreamResult(stream=spec.name, status="skipped", mode="incremental",
+                        started_at=now, ended_at=now, duration_seconds=0.0,
+                        warnings=[message])
 
 
 def _close_quietly(con: duckdb.DuckDBPyConnection) -> None:
@@ -209,8 +238,8 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: SippetSettings, spec: Stream
     reread: list[str] = []
     if spec.kind in (StreamKind.TIME_CURSOR, StreamKind.TIME_WINDOWS):
         reread = state.quarantined_ids(con, spec.name)
-    if spec.kind is StreamKind.TIME_WINDOWS and mode != "window":
-        reread = state.non_final_ids(con, spec.table, spec.final_statuses) + reread
+    if spec.final_when is not None and mode != "window":
+        reread = state.non_final_ids(con, spec.table, spec.final_when) + reread
     untimed = (state.ids_where_null(con, spec.table, spec.cursor_column)
                if spec.cursor_column else [])
     return ReadPlan(start=start, end=end, page_size=settings.page_size,

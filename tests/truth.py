@@ -9,16 +9,20 @@ from typing import Any
 
 import duckdb
 
-from pipelines.streams import STREAMS, StreamSpec
+from pipelines.streams import STREAMS, StreamKind, StreamSpec
 from warehouse.store import connect
 
-RESOURCE_OF_STREAM = {
-    "calls": "Call",
-    "call_transcripts": "CallTranscript",
-    "call_ai_audit_events": "CallAiAuditEvent",
-    "operator_status_events": "OperatorStatusEvent",
-    "operator_statuses": "OperatorStatus",
-}
+
+def resource_of(spec: StreamSpec) -> str:
+    """The simulator resource behind a stream: its model is named after the API resource."""
+    return spec.model.__name__
+
+
+def truth_streams(*, opt_in: bool = False) -> list[str]:
+    """Streams with a row-by-row ground truth (a history has none), default streams only
+    unless `opt_in`."""
+    return [name for name, spec in STREAMS.items() if spec.kind is not StreamKind.HISTORY
+            and (opt_in or spec.opt_in is None)]
 
 
 def _normalize(value: Any) -> Any:
@@ -35,7 +39,7 @@ def _normalize(value: Any) -> Any:
 def truth_rows(simulator: Any, spec: StreamSpec) -> dict[str, dict[str, Any]]:
     """Ground truth of one stream keyed by id, with snake_case keys and typed values."""
     rows = {}
-    for record in simulator.ground_truth(RESOURCE_OF_STREAM[spec.name]):
+    for record in simulator.ground_truth(resource_of(spec)):
         rows[record["id"]] = {
             column: _normalize(record[field])
             for field, column in zip(spec.fields, spec.columns, strict=True)
@@ -120,6 +124,6 @@ def diff_warehouse(
 def _diff(con: duckdb.DuckDBPyConnection, simulator: Any, streams: list[str] | None
           ) -> list[str]:
     problems = []
-    for name in streams or list(STREAMS):
+    for name in streams or truth_streams():
         problems += diff_stream(con, simulator, STREAMS[name])
     return problems

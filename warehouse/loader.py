@@ -107,11 +107,12 @@ def _extra_columns(synced_at: datetime, first_seen_at: datetime | None) -> tuple
 
 
 def upsert_changed(
-    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], *, synced_at: datetime
+    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], *, synced_at: datetime,
+    first_seen_at: datetime | None = None,
 ) -> LoadCounts:
     """Update rows whose values changed, insert new ones; unchanged rows are not touched."""
     updated = _update_changed(con, table, columns, synced_at)
-    counts = insert_new(con, table, columns, synced_at=synced_at)
+    counts = insert_new(con, table, columns, synced_at=synced_at, first_seen_at=first_seen_at)
     counts.updated = updated
     return counts
 

@@ -10,7 +10,7 @@ retries the whole transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -195,15 +195,13 @@ def max_value(con: duckdb.DuckDBPyConnection, table: str, column: str) -> dateti
     return row[0][0] if row else None
 
 
-def non_final_ids(
-    con: duckdb.DuckDBPyConnection, table: str, final_statuses: Iterable[str]
-) -> list[str]:
-    """Ids of rows still in a non-final status (they must be re-read whatever their age)."""
-    finals = list(final_statuses)
-    marks = ", ".join("?" for _ in finals)
+def non_final_ids(con: duckdb.DuckDBPyConnection, table: str, final_when: str) -> list[str]:
+    """Ids of rows not yet final (they must be re-read whatever their age).
+
+    `final_when` is the registry's SQL predicate; a row where it is NULL (a hidden column)
+    counts as not final."""
     rows = con.execute(
-        f"SELECT id FROM {table} WHERE status IS NULL OR status NOT IN ({marks}) ORDER BY id",
-        finals,
+        f"SELECT id FROM {table} WHERE NOT coalesce(({final_when}), false) ORDER BY id"
     ).fetchall()
     return [row[0] for row in rows]
 

@@ -57,6 +57,38 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "OperatorStatusEvent": dict(_OPERATOR_STATUS),
     "OperatorStatus": dict(_OPERATOR_STATUS),
     "User": {"id": UUID, "fullName": STRING, "email": STRING, "sipUsername": STRING},
+    "AiAgent": {
+        "id": UUID, "name": STRING, "voice": STRING, "tone": STRING, "languages": MAP,
+        "workflow": MAP, "systemPrompt": STRING, "safetyGuardrails": MAP, "published": BOOLEAN,
+    },
+    "Queue": {"id": UUID, "queueName": STRING, "strategy": ENUM, "mohSound": STRING,
+              "maxWaitTime": INTEGER},
+    "PhoneNumber": {"id": UUID, "phoneE164": STRING, "label": STRING},
+    "Conversation": {
+        "id": UUID, "status": ENUM, "channel": ENUM, "mode": ENUM, "publicId": STRING,
+        "metadata": MAP, "aiAgentId": UUID,
+    },
+    "ConversationItem": {
+        "id": UUID, "role": ENUM, "modality": ENUM, "content": STRING, "metadata": MAP,
+        "itemId": STRING, "contentIndex": INTEGER, "occurredAt": TIMESTAMP,
+        "conversationId": UUID,
+    },
+    "CallQueueEntry": {
+        "id": UUID, "callUuid": STRING, "queueName": STRING, "callerIdNumber": STRING,
+        "callerIdName": STRING, "state": ENUM, "agentName": STRING, "waitStartedAt": TIMESTAMP,
+        "answeredAt": TIMESTAMP, "completedAt": TIMESTAMP, "abandonedAt": TIMESTAMP,
+    },
+    "CallParticipant": {
+        "id": UUID, "memberUuid": UUID, "role": ENUM, "joinedAt": TIMESTAMP,
+        "leftAt": TIMESTAMP, "callId": UUID, "organisationId": UUID,
+    },
+    "Contact": {"id": UUID, "fullName": STRING, "email": STRING, "phoneE164": STRING,
+                "notes": STRING},
+    "Gateway": {
+        "id": UUID, "name": STRING, "provider": STRING, "username": STRING, "realm": STRING,
+        "proxy": STRING, "register": BOOLEAN, "fromDomain": STRING, "fromUser": STRING,
+        "inboundAcl": STRING, "password": STRING,
+    },
 }
 
 

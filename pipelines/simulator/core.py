@@ -9,7 +9,9 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from .callside import CallParticipants, CallQueueEntries, ConversationItems, Conversations
 from .config import RATE_NAMES, FaultConfig, SimulatorConfig
+from .dimensions import AiAgents, Contacts, Gateways, PhoneNumbers, Queues, wallet_summary
 from .engine import Matcher
 from .events import AuditEvents
 from .operators import OperatorStatuses, OperatorStatusEvents
@@ -18,7 +20,8 @@ from .store import Store
 from .util import US, from_us, stable_hash, to_us, uuid4_ints, uuid_str
 
 RESOURCES = ("Call", "CallTranscript", "CallAiAuditEvent", "OperatorStatusEvent",
-             "OperatorStatus")
+             "OperatorStatus", "AiAgent", "Queue", "PhoneNumber", "Conversation",
+             "ConversationItem", "CallQueueEntry", "CallParticipant", "Contact", "Gateway")
 LOG_CAP = 200_000
 
 
@@ -43,6 +46,9 @@ class Simulator:
             "Call": Calls(self.store), "CallTranscript": Transcripts(self.store),
             "CallAiAuditEvent": AuditEvents(self.store), "OperatorStatusEvent": events,
             "OperatorStatus": OperatorStatuses(self.store, events)}
+        for kind in (AiAgents, Queues, PhoneNumbers, Conversations, ConversationItems,
+                     CallQueueEntries, CallParticipants, Contacts, Gateways):
+            self.resources[kind.name] = kind(self.store)
         self.matcher = Matcher()
         self._faults = config.faults.model_copy()
         self.request_log: list[dict[str, Any]] = []
@@ -147,6 +153,11 @@ class Simulator:
             rows = res.serialize(res.fields, pos, now)
         rows.sort(key=lambda r: r["id"])
         return rows
+
+    def wallet_summary(self) -> dict[str, str]:
+        """The organisation's wallet as `organisation_wallet_summary` returns it now."""
+        with self.lock:
+            return wallet_summary(self.store, self.now_us)
 
     def counts(self) -> dict[str, int]:
         with self.lock:

@@ -24,6 +24,15 @@ LIST_ACTIONS = {
     "list_call_ai_audit_events": "CallAiAuditEvent",
     "list_operator_status_events": "OperatorStatusEvent",
     "list_operator_statuses": "OperatorStatus",
+    "list_ai_agents": "AiAgent",
+    "list_queues": "Queue",
+    "list_phone_numbers": "PhoneNumber",
+    "list_conversations": "Conversation",
+    "list_conversation_items": "ConversationItem",
+    "list_call_queue_entries": "CallQueueEntry",
+    "list_call_participants": "CallParticipant",
+    "list_contacts": "Contact",
+    "list_gateways": "Gateway",
 }
 UNPAGINATED = frozenset({"list_calls"})
 USER_FIELDS = tuple(catalogue_fields("User"))
@@ -64,6 +73,8 @@ def execute(sim: Simulator, body: dict, *, validate: bool, rng: random.Random) -
     if action == "who_am_i":
         fields = _fields(body, USER_FIELDS, action)
         return Outcome(data=None if validate else {f: sim.user[f] for f in fields}, rows=1)
+    if action == "organisation_wallet_summary":  # takes no input and no field selection
+        return Outcome(data=None if validate else sim.wallet_summary(), rows=1)
     if action not in LIST_ACTIONS:
         raise RpcFailure("action_not_found", "No action found for %{action}",
                          {"action": str(action)}, short="Action not found", path=["action"])

@@ -12,6 +12,7 @@ import pytest
 
 from pipelines.client import SippetClient
 from pipelines.settings import SippetSettings
+from pipelines.streams import STREAMS
 from pipelines.sync import sync
 from tests.conftest import cli_env, run_cli
 from tests.faults.conftest import Reply, by_stream, fast_settings, forwarding, query
@@ -166,7 +167,8 @@ def test_unknown_field_names_never_reach_sql(sim, warehouse, loopback):
     results = sync(settings)
     assert all(r.ok for r in results), [r.error for r in results]
     for r in results:
-        assert any(hostile in w and quoted in w for w in r.warnings), r.warnings
+        if STREAMS[r.stream].selects_fields:  # the wallet summary is an object, not records
+            assert any(hostile in w and quoted in w for w in r.warnings), r.warnings
     con = duckdb.connect(warehouse, read_only=True)
     columns = {c[0] for c in con.execute(
         "SELECT column_name FROM information_schema.columns").fetchall()}

@@ -1,0 +1,142 @@
+"""The issue-15 marts computed in plain Python from the raw rows (see expected.py for the style)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from tests.analytics.expected import Prices, event_cost, tok, token_events, utc_day
+from tests.analytics.raw_dataset import RawDataset, Row
+
+SPLITS = [
+    "input_text_tokens",
+    "input_audio_tokens",
+    "input_image_tokens",
+    "input_cached_tokens",
+    "output_text_tokens",
+    "output_audio_tokens",
+    "output_image_tokens",
+    "total_tokens",
+]
+
+
+def agent_names(ds: RawDataset) -> dict[str, str | None]:
+    """The latest snapshot row's name per agent id."""
+    latest: dict[str, Row] = {}
+    for row in sorted(ds.ai_agents, key=lambda r: r["_synced_at"]):
+        latest[row["id"]] = row
+    return {agent_id: row["name"] for agent_id, row in latest.items()}
+
+
+def agent_costs_daily(ds: RawDataset, prices: Prices) -> dict[tuple, dict[str, Any]]:
+    names = agent_names(ds)
+    durations = {c["id"]: c["duration_seconds"] for c in ds.calls}
+    groups: dict[tuple, list[Row]] = defaultdict(list)
+    for e in token_events(ds):
+        groups[(utc_day(e), e.get("agent_id"))].append(e)
+    out = {}
+    for (day, agent), events in groups.items():
+        costs = [event_cost(e, prices) for e in events]
+        cost = sum((c for c in costs if c is not None), Decimal(0))
+        calls = {e["call_id"] for e in events} - {None}
+        timed = {c for c in calls if durations.get(c) is not None}
+        minutes = sum(durations[c] for c in timed) / 60
+        priced = [(e, c) for e, c in zip(events, costs, strict=True) if c is not None]
+        timed_cost = sum((c for e, c in priced if e["call_id"] in timed), Decimal(0))
+        rec: dict[str, Any] = {s: sum(tok(e, s) for e in events) for s in SPLITS}
+        rec.update(
+            agent_name=names.get(agent) if agent is not None else None,
+            responses=len(events),
+            calls=len(calls),
+            cost_usd=cost,
+            unpriced_events=sum(c is None for c in costs),
+            cost_per_call_usd=float(cost) / len(calls) if calls else None,
+            call_minutes=float(minutes),
+            cost_per_call_minute_usd=float(timed_cost) / minutes if minutes else None,
+        )
+        out[(day, agent)] = rec
+    return out
+
+
+def _seconds(end: Any, start: Any) -> float | None:
+    return None if end is None or start is None else (end - start).total_seconds()
+
+
+def queue_daily(ds: RawDataset, threshold: int = 20) -> dict[tuple, dict[str, Any]]:
+    groups: dict[tuple, list[Row]] = defaultdict(list)
+    for q in ds.call_queue_entries:
+        start = q.get("wait_started_at")
+        groups[(None if start is None else start.date(), q.get("queue_name"))].append(q)
+    out = {}
+    for key, entries in groups.items():
+        answered, abandoned, short, waiting = [], 0, 0, 0
+        waits: list[float] = []
+        for q in entries:
+            start = q.get("wait_started_at")
+            if q.get("answered_at") is not None or q.get("state") in ("answered", "completed"):
+                wait = _seconds(q.get("answered_at"), start)
+                answered.append(wait)
+                if wait is not None:
+                    waits.append(wait)
+            elif q.get("abandoned_at") is not None or q.get("state") == "abandoned":
+                wait = _seconds(q.get("abandoned_at"), start)
+                if wait is not None:
+                    waits.append(wait)
+                if wait is not None and wait < 5:
+                    short += 1
+                else:
+                    abandoned += 1
+            else:
+                waiting += 1
+        known = [w for w in answered if w is not None]
+        within = sum(w <= threshold for w in known)
+        finished = len(answered) + abandoned
+        out[key] = {
+            "offered": len(entries),
+            "answered": len(answered),
+            "abandoned": abandoned,
+            "short_abandons": short,
+            "waiting": waiting,
+            "asa_seconds": sum(known) / len(known) if known else None,
+            "service_level_threshold_seconds": threshold,
+            "answered_within_threshold": within,
+            "service_level": within / finished if finished else None,
+            "abandonment_rate": abandoned / finished if finished else None,
+            "longest_wait_seconds": max(waits) if waits else None,
+        }
+    return out
+
+
+def operator_status_durations(ds: RawDataset) -> dict[tuple, dict[str, Any]]:
+    until = max(e["_synced_at"] for e in ds.operator_status_events)
+    by_operator: dict[str, list[Row]] = defaultdict(list)
+    for e in ds.operator_status_events:
+        if e["sip_user_id"] is not None:
+            by_operator[e["sip_user_id"]].append(e)
+    seconds: dict[tuple, float] = defaultdict(float)
+    names = {}
+    for operator, events in by_operator.items():
+        ordered = sorted(events, key=lambda e: (e["_first_seen_at"], e["id"]))
+        names[operator] = ordered[-1]["agent_name"]
+        ends = [e["_first_seen_at"] for e in ordered[1:]] + [until]
+        for e, end in zip(ordered, ends, strict=True):
+            start = e["_first_seen_at"]
+            while start < end:  # one slice per UTC day
+                midnight = datetime.combine(start.date() + timedelta(days=1), time(), UTC)
+                stop = min(end, midnight)
+                seconds[(start.date(), operator, e["status"])] += (stop - start).total_seconds()
+                start = stop
+    day_total: dict[tuple, float] = defaultdict(float)
+    for (day, operator, _status), s in seconds.items():
+        day_total[(day, operator)] += s
+    return {
+        key: {
+            "agent_name": names[key[1]],
+            "seconds": s,
+            "share_of_observed": s / day_total[key[:2]],
+        }
+        for key, s in seconds.items()
+        if s > 0
+    }

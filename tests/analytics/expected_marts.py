@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tests.analytics.expected import Prices, event_cost, tok, token_events, utc_day
+from tests.analytics.expected import (
+    Prices,
+    call_facts,
+    event_cost,
+    tok,
+    token_events,
+    utc_day,
+)
 from tests.analytics.raw_dataset import RawDataset, Row
 
 SPLITS = [
@@ -140,3 +147,34 @@ def operator_status_durations(ds: RawDataset) -> dict[tuple, dict[str, Any]]:
         for key, s in seconds.items()
         if s > 0
     }
+
+
+def conversation_facts(ds: RawDataset, prices: Prices) -> dict[str, dict[str, Any]]:
+    names = agent_names(ds)
+    facts = call_facts(ds, prices)
+    out = {}
+    for conv in ds.conversations:
+        items = [i for i in ds.conversation_items if i["conversation_id"] == conv["id"]]
+        calls = [c for c in ds.calls if c["conversation_id"] == conv["id"]]
+        times = [i["occurred_at"] for i in items if i["occurred_at"] is not None]
+        roles = Counter(i["role"] for i in items)
+        modalities = Counter(i["modality"] for i in items)
+        agent = conv["ai_agent_id"]
+        out[conv["id"]] = {
+            "status": conv["status"],
+            "channel": conv["channel"],
+            "mode": conv["mode"],
+            "ai_agent_id": agent,
+            "agent_name": names.get(agent) if agent is not None else None,
+            "items": len(items),
+            **{f"{role}_items": roles[role] for role in ("user", "assistant", "system", "tool")},
+            "text_items": modalities["text"],
+            "audio_items": modalities["audio"],
+            "first_item_at": min(times) if times else None,
+            "last_item_at": max(times) if times else None,
+            "linked_calls": len(calls),
+            "call_seconds": sum(c["duration_seconds"] or 0 for c in calls),
+            "ai_cost_usd": sum((facts[c["id"]]["cost_usd"] for c in calls), Decimal(0)),
+            "unpriced_events": sum(facts[c["id"]]["unpriced_events"] for c in calls),
+        }
+    return out

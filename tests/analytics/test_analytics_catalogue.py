@@ -29,6 +29,7 @@ EXPECTED_MODELS = {
     "agent_costs_daily",
     "queue_daily",
     "operator_status_durations",
+    "conversation_facts",
 }
 
 

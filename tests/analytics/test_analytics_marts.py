@@ -72,3 +72,14 @@ def test_operator_status_durations_matches_python(
     assert len({day for day, op, _s in want if op == "sip-9"}) == 2
     assert len({day for day, op, _s in want if op == "sip-0"}) == 3
     assert any(status is None for _d, _o, status in want)  # a hidden status is kept as NULL
+
+
+def test_conversation_facts_matches_python(
+    built: duckdb.DuckDBPyConnection, dataset: RawDataset, prices: expected.Prices
+) -> None:
+    want = expected_marts.conversation_facts(dataset, prices)
+    assert_table_matches(built, "conversation_facts", ["conversation_id"], want)
+    assert sum(w["linked_calls"] for w in want.values()) > 10
+    assert sum(w["ai_cost_usd"] for w in want.values()) > 0
+    assert any(w["channel"] == "chat" and w["linked_calls"] == 0 for w in want.values())
+    assert any(w["ai_agent_id"] is None for w in want.values())

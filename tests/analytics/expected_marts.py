@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -178,3 +179,51 @@ def conversation_facts(ds: RawDataset, prices: Prices) -> dict[str, dict[str, An
             "unpriced_events": sum(facts[c["id"]]["unpriced_events"] for c in calls),
         }
     return out
+
+
+def wallet_balance_history(ds: RawDataset) -> dict[str, dict[str, Any]]:
+    ordered = sorted(ds.organisation_wallet_summary, key=lambda w: (w["_synced_at"], w["id"]))
+    out = {}
+    previous = None
+    for n, w in enumerate(ordered):
+        previous = ordered[n - 1]["balance_usd"] if n else None
+        summary = json.loads(w["summary"])
+        observed = w["fetched_at"] or w["_synced_at"]
+        balance = w["balance_usd"]
+        out[w["id"]] = {
+            "observed_at": observed,
+            "observed_date": observed.date(),
+            "balance_usd": balance,
+            "previous_balance_usd": previous,
+            "balance_change_usd": None if None in (balance, previous) else balance - previous,
+            "spent_today_usd": Decimal(summary["spentTodayUsd"]),
+            "spent_this_month_usd": Decimal(summary["spentThisMonthUsd"]),
+        }
+    return out
+
+
+def wallet_vs_ai_cost_daily(ds: RawDataset, prices: Prices) -> dict[date, dict[str, Any]]:
+    out: dict[date, dict[str, Any]] = defaultdict(
+        lambda: {"estimated_ai_cost_usd": Decimal(0), "unpriced_events": 0, "snapshots": 0,
+                 "wallet_spent_today_usd": None, "balance_change_usd": None}
+    )
+    for e in token_events(ds):
+        day = utc_day(e)
+        if day is not None:
+            cost = event_cost(e, prices)
+            out[day]["estimated_ai_cost_usd"] += cost or 0
+            out[day]["unpriced_events"] += cost is None
+    history = wallet_balance_history(ds)
+    for snap in sorted(history.values(), key=lambda h: h["observed_at"]):
+        rec = out[snap["observed_date"]]
+        rec["snapshots"] += 1
+        rec["wallet_spent_today_usd"] = snap["spent_today_usd"]  # the day's last one wins
+        change = snap["balance_change_usd"]
+        if change is not None:
+            rec["balance_change_usd"] = (rec["balance_change_usd"] or 0) + change
+    for rec in out.values():
+        spent = rec["wallet_spent_today_usd"]
+        rec["ai_share_of_wallet_spend"] = (
+            float(rec["estimated_ai_cost_usd"]) / float(spent) if spent else None
+        )
+    return dict(out)

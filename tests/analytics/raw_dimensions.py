@@ -126,6 +126,7 @@ def _item(rnd: random.Random, conv_id: str, n: int) -> Row:
 
 def _wallet(rnd: random.Random) -> list[Row]:
     rows, balance, spent_month = [], Decimal("500.000000"), Decimal("12.500000")
+    spent_today = Decimal(0)
     for n in range(DAYS * 4):
         fetched = DAY0 + timedelta(hours=6 * n + 1)
         if n == 5:
@@ -133,7 +134,10 @@ def _wallet(rnd: random.Random) -> list[Row]:
         spent = Decimal(rnd.randrange(0, 9_000_000)) / 1_000_000
         balance -= spent
         spent_month += spent
-        summary = {"balanceUsd": str(balance), "currency": "USD", "spentTodayUsd": str(spent),
+        # The wallet's own day restarts with the first snapshot of each UTC day here.
+        spent_today = spent if fetched.hour < 6 else spent_today + spent
+        summary = {"balanceUsd": str(balance), "currency": "USD",
+                   "spentTodayUsd": str(spent_today),
                    "spentThisMonthUsd": str(spent_month), "updatedAt": fetched.isoformat()}
         rows.append({"id": f"run-{n:02d}:wallet", "fetched_at": fetched, "balance_usd": balance,
                      "currency": "USD", "summary": json.dumps(summary), "_synced_at": fetched})

@@ -30,6 +30,8 @@ EXPECTED_MODELS = {
     "queue_daily",
     "operator_status_durations",
     "conversation_facts",
+    "wallet_balance_history",
+    "wallet_vs_ai_cost_daily",
 }
 
 

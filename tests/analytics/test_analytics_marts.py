@@ -83,3 +83,20 @@ def test_conversation_facts_matches_python(
     assert sum(w["ai_cost_usd"] for w in want.values()) > 0
     assert any(w["channel"] == "chat" and w["linked_calls"] == 0 for w in want.values())
     assert any(w["ai_agent_id"] is None for w in want.values())
+
+
+def test_wallet_balance_history_matches_python(
+    built: duckdb.DuckDBPyConnection, dataset: RawDataset
+) -> None:
+    want = expected_marts.wallet_balance_history(dataset)
+    assert_table_matches(built, "wallet_balance_history", ["snapshot_id"], want)
+    changes = [w["balance_change_usd"] for w in want.values()]
+    assert None in changes and any(c > 0 for c in changes if c is not None)  # hidden; top-up
+
+
+def test_wallet_vs_ai_cost_daily_matches_python(
+    built: duckdb.DuckDBPyConnection, dataset: RawDataset, prices: expected.Prices
+) -> None:
+    want = expected_marts.wallet_vs_ai_cost_daily(dataset, prices)
+    assert_table_matches(built, "wallet_vs_ai_cost_daily", ["day"], want)
+    assert any(w["ai_share_of_wallet_spend"] for w in want.values())

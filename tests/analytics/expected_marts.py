@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from tests.analytics.expected import (
     Prices,
     call_facts,
@@ -227,3 +229,57 @@ def wallet_vs_ai_cost_daily(ds: RawDataset, prices: Prices) -> dict[date, dict[s
             float(rec["estimated_ai_cost_usd"]) / float(spent) if spent else None
         )
     return dict(out)
+
+
+def cost_anomalies(ds: RawDataset, prices: Prices) -> dict[tuple, dict[str, Any]]:
+    """Robust score per (dimension, key, day) over a dense calendar; floats for the statistics."""
+    names = agent_names(ds)
+    daily: dict[tuple, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    priced_days: dict[tuple, set[date]] = defaultdict(set)
+    days = [d for e in token_events(ds) if (d := utc_day(e)) is not None]
+    for e in token_events(ds):
+        day, cost = utc_day(e), event_cost(e, prices)
+        for dim in ("agent", "model"):
+            key = e.get("agent_id" if dim == "agent" else "model")
+            if key is None or day is None:
+                continue
+            daily[(dim, key)][day] += cost or 0
+            if cost is not None:
+                priced_days[(dim, key)].add(day)
+    out = {}
+    for (dim, key), costs in daily.items():
+        if not priced_days[(dim, key)]:
+            continue
+        day, last = min(priced_days[(dim, key)]), max(days)
+        series: list[Decimal] = []
+        while day <= last:
+            cost = costs.get(day, Decimal(0))
+            out[(dim, key, day)] = _score(series[-14:], cost) | {
+                "dimension_name": names.get(key) if dim == "agent" else key,
+                "cost_usd": cost,
+            }
+            series.append(cost)
+            day += timedelta(days=1)
+    return out
+
+
+def _score(past: list[Decimal], cost: Decimal) -> dict[str, Any]:
+    if not past:
+        return {"baseline_days": 0, "robust_score": None, "is_anomaly": False}
+    values = [float(v) for v in past]
+    med = float(np.median(values))
+    mad = float(np.median([abs(v - med) for v in values]))
+    mean_ad = float(np.mean([abs(v - med) for v in values]))
+    score = None
+    if len(past) >= 7 and mad > 0:
+        score = 0.6745 * (float(cost) - med) / mad
+    elif len(past) >= 7 and mean_ad > 0:
+        score = (float(cost) - med) / (1.253314 * mean_ad)
+    flat_break = len(past) >= 7 and mean_ad == 0 and float(cost) != med
+    return {
+        "baseline_days": len(past),
+        "baseline_median_usd": med,
+        "baseline_mad_usd": mad,
+        "robust_score": score,
+        "is_anomaly": (score is not None and abs(score) > 3.5) or flat_break,
+    }

@@ -11,7 +11,7 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
-from tests.analytics.raw_dataset import DAY0, DAYS, Row
+from tests.analytics.raw_dataset import DAY0, DAYS, RawDataset, Row
 
 SYNCED = DAY0 + timedelta(days=DAYS)
 # agent-b (used by the audit events) is deliberately absent: an unknown agent keeps a NULL name.
@@ -160,3 +160,26 @@ def _hide(rnd: random.Random, tables: dict[str, list[Row]]) -> None:
             chosen = [r for r in carriers if rnd.random() < HIDE]
             for row in chosen or [rnd.choice(carriers)]:
                 row[column] = None
+
+
+def anomaly_dataset() -> RawDataset:
+    """Three weeks of one response per agent per day: a spike, a silent gap and a flat baseline.
+
+    agent-a (gpt-4.1-mini) costs about $0.40 a day with a 10x spike on day 17; agent-q
+    (gpt-realtime) costs exactly the same each day, then more on day 12 (a break of a flat
+    baseline), and is silent on days 15-16 (zero-cost days stay in its baseline).
+    """
+    ds = RawDataset(ai_agents=[_agent("agent-a", "Front desk", SYNCED)])
+    for day in range(21):
+        at = DAY0 + timedelta(days=day, hours=12)
+        mtok = 1_000_000 + 37_000 * ((day * 7) % 5)
+        tokens = {"agent-a": mtok * (10 if day == 17 else 1), "agent-q": 0 if day in (15, 16)
+                  else (200_000 if day == 12 else 100_000)}
+        for agent, model in (("agent-a", "gpt-4.1-mini"), ("agent-q", "gpt-realtime")):
+            if tokens[agent]:
+                ds.call_ai_audit_events.append({
+                    "id": f"{agent}-{day}", "event_type": "response", "agent_id": agent,
+                    "model": model, "occurred_at": at, "input_tokens": tokens[agent],
+                    "output_tokens": 0, "total_tokens": tokens[agent], "_synced_at": SYNCED,
+                })
+    return ds

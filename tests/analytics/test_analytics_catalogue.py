@@ -32,6 +32,7 @@ EXPECTED_MODELS = {
     "conversation_facts",
     "wallet_balance_history",
     "wallet_vs_ai_cost_daily",
+    "cost_anomalies",
 }
 
 

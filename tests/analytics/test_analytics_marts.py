@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
+from datetime import date
+from pathlib import Path
+
 import duckdb
 import pytest
 
 from tests.analytics import expected, expected_marts
 from tests.analytics.compare import assert_table_matches
-from tests.analytics.raw_dataset import RawDataset, query_rows
+from tests.analytics.raw_dataset import RawDataset, load, query_rows
+from tests.analytics.raw_dimensions import anomaly_dataset
 from warehouse.analytics import build_models
 
 
@@ -100,3 +105,40 @@ def test_wallet_vs_ai_cost_daily_matches_python(
     want = expected_marts.wallet_vs_ai_cost_daily(dataset, prices)
     assert_table_matches(built, "wallet_vs_ai_cost_daily", ["day"], want)
     assert any(w["ai_share_of_wallet_spend"] for w in want.values())
+
+
+def test_cost_anomalies_match_python_on_three_weeks(
+    tmp_path: Path, prices: expected.Prices
+) -> None:
+    ds = anomaly_dataset()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    load(con, ds)
+    build_models(con, prices_csv=[])
+    want = expected_marts.cost_anomalies(ds, prices)
+    got = {
+        (r["dimension"], r["dimension_key"], r["day"]): r
+        for r in query_rows(con, "SELECT * FROM analytics.cost_anomalies")
+    }
+    assert got.keys() == want.keys()
+    for key, columns in want.items():
+        for column, value in columns.items():
+            actual = got[key][column]
+            if isinstance(value, float):
+                assert math.isclose(float(actual), value, rel_tol=1e-9, abs_tol=1e-12), key
+            else:
+                assert actual == value, (key, column, actual, value)
+    flagged = sorted((d, k, day.day) for d, k, day in want if want[(d, k, day)]["is_anomaly"])
+    # 18 March: agent-a's 10x spike; 13 March: agent-q's flat baseline broken; 16-17 March:
+    # agent-q falls silent (a drop departs from the baseline as much as a spike).
+    assert flagged == [
+        ("agent", "agent-a", 18),
+        ("agent", "agent-q", 13),
+        ("agent", "agent-q", 16),
+        ("agent", "agent-q", 17),
+        ("model", "gpt-4.1-mini", 18),
+        ("model", "gpt-realtime", 13),
+        ("model", "gpt-realtime", 16),
+        ("model", "gpt-realtime", 17),
+    ]
+    assert got[("agent", "agent-a", date(2026, 3, 18))]["dimension_name"] == "Front desk"
+    con.close()

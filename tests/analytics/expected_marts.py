@@ -133,6 +133,7 @@ def operator_status_durations(ds: RawDataset) -> dict[tuple, dict[str, Any]]:
         ends = [e["_first_seen_at"] for e in ordered[1:]] + [until]
         for e, end in zip(ordered, ends, strict=True):
             start = e["_first_seen_at"]
+            seconds[(start.date(), operator, e["status"])] += 0  # seen, if only for 0 s
             while start < end:  # one slice per UTC day
                 midnight = datetime.combine(start.date() + timedelta(days=1), time(), UTC)
                 stop = min(end, midnight)
@@ -145,10 +146,9 @@ def operator_status_durations(ds: RawDataset) -> dict[tuple, dict[str, Any]]:
         key: {
             "agent_name": names[key[1]],
             "seconds": s,
-            "share_of_observed": s / day_total[key[:2]],
+            "share_of_observed": s / day_total[key[:2]] if day_total[key[:2]] else None,
         }
         for key, s in seconds.items()
-        if s > 0
     }
 
 

@@ -143,6 +143,13 @@ def build_synced_recently_check(limit: timedelta) -> dg.AssetChecksDefinition:
         for spec in _selected(context):
             ended = last.get(spec.name)
             age = now - ended if ended else None
+            if ended is None and spec.opt_in:  # never turned on: nothing is stale
+                yield dg.AssetCheckResult(
+                    asset_key=raw_asset_key(spec.name), check_name="synced_recently",
+                    passed=True, severity=dg.AssetCheckSeverity.WARN,
+                    metadata={"last_success": f"never: opt-in, SIPPET_{spec.opt_in.upper()} "
+                                              "is off"})
+                continue
             yield dg.AssetCheckResult(
                 asset_key=raw_asset_key(spec.name),
                 check_name="synced_recently",

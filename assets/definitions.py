@@ -8,6 +8,7 @@ import dagster as dg
 from assets.analytics import build_analytics_assets
 from assets.analytics_checks import build_analytics_checks
 from assets.checks import build_checks
+from assets.cost_anomaly_check import cost_anomaly_check
 from assets.raw import build_raw_assets
 from assets.resources import SippetResource, WarehouseResource
 from assets.schedules import DEFAULT_SYNC_CRON, build_jobs, build_schedules, cron_interval
@@ -37,7 +38,7 @@ def build_definitions(
             *build_raw_assets(dg.AutomationCondition.on_cron(cron), freshness),
             *build_analytics_assets(freshness),
         ],
-        asset_checks=[*build_checks(2 * interval), *build_analytics_checks()],
+        asset_checks=[*build_checks(2 * interval), *build_analytics_checks(), cost_anomaly_check],
         jobs=jobs,
         schedules=build_schedules(next(j for j in jobs if j.name == "sippet_reconciliation")),
         # Warehouse steps are serialized by the DuckDB pool anyway: a process per step would

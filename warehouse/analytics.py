@@ -12,7 +12,9 @@ built table is undocumented or a documented column does not exist. Dependencies 
 `analytics.<model>` references in the SQL (comments excluded).
 
 Model prices come from `models/seeds/model_prices.csv`, overridden by a user CSV passed as
-`prices_csv` or named by the environment variable `SIPPET_MODEL_PRICES_CSV`.
+`prices_csv` or named by the environment variable `SIPPET_MODEL_PRICES_CSV`. The queue service-level
+threshold (seconds, default 20) is `service_level_seconds` or `SIPPET_SERVICE_LEVEL_SECONDS`; models
+read it as the DuckDB variable `sippet_service_level_seconds`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ SEED_PRICES_CSV = MODELS_DIR / "seeds" / "model_prices.csv"
 PRICES_CSV_ENV = "SIPPET_MODEL_PRICES_CSV"
 SCHEMA = "analytics"
 _PRICE_FILES_VARIABLE = "sippet_model_price_files"
+SERVICE_LEVEL_ENV = "SIPPET_SERVICE_LEVEL_SECONDS"
+DEFAULT_SERVICE_LEVEL_SECONDS = 20
+_SERVICE_LEVEL_VARIABLE = "sippet_service_level_seconds"
 
 _HEADER_LINE = re.compile(r"^--\s*(description|grain|column\s+(\w+))\s*:\s*(.+?)\s*$")
 _REFERENCE = re.compile(r"\b((?:analytics|sippet)\.[a-z_][a-z0-9_]*)\b", re.IGNORECASE)
@@ -85,11 +90,13 @@ def build_models(
     con: duckdb.DuckDBPyConnection,
     names: Iterable[str] | None = None,
     prices_csv: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+    service_level_seconds: int | None = None,
 ) -> list[BuiltModel]:
     """Rebuild the named models (default: all) in dependency order; return rows and timings.
 
     `prices_csv` (default: `$SIPPET_MODEL_PRICES_CSV`, if set) names user price CSVs whose rows
-    take precedence over the seed for the same model and valid_from.
+    take precedence over the seed for the same model and valid_from. `service_level_seconds`
+    (default: `$SIPPET_SERVICE_LEVEL_SECONDS`, else 20) is the queue service-level threshold.
     """
     models = list_models()
     if names is not None:
@@ -100,6 +107,10 @@ def build_models(
         models = [m for m in models if m.name in wanted]
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     con.execute(f"SET VARIABLE {_PRICE_FILES_VARIABLE} = ?", [price_files(prices_csv)])
+    con.execute(
+        f"SET VARIABLE {_SERVICE_LEVEL_VARIABLE} = CAST(? AS INTEGER)",
+        [service_level_threshold(service_level_seconds)],
+    )
     return [_build(con, model) for model in models]
 
 
@@ -115,6 +126,19 @@ def price_files(
     if missing:
         raise ModelError(f"price CSV not found: {', '.join(missing)}")
     return [str(p.resolve()) for p in files]
+
+
+def service_level_threshold(seconds: int | None = None) -> int:
+    """The queue service-level threshold in seconds: `seconds`, else the environment, else 20."""
+    if seconds is None:
+        raw = os.environ.get(SERVICE_LEVEL_ENV, "").strip()
+        try:
+            seconds = int(raw) if raw else DEFAULT_SERVICE_LEVEL_SECONDS
+        except ValueError:
+            raise ModelError(f"{SERVICE_LEVEL_ENV} must be a whole number of seconds") from None
+    if seconds < 0:
+        raise ModelError(f"service level threshold must be >= 0 seconds, got {seconds}")
+    return seconds
 
 
 def catalogue_markdown() -> str:

@@ -54,6 +54,13 @@ class RawDataset:
     call_ai_audit_events: list[Row] = field(default_factory=list)
     operator_status_events: list[Row] = field(default_factory=list)
     operator_statuses: list[Row] = field(default_factory=list)
+    # Issue-15 dimension tables (migration 010), built by raw_dimensions.py.
+    ai_agents: list[Row] = field(default_factory=list)
+    queues: list[Row] = field(default_factory=list)
+    call_queue_entries: list[Row] = field(default_factory=list)
+    conversations: list[Row] = field(default_factory=list)
+    conversation_items: list[Row] = field(default_factory=list)
+    organisation_wallet_summary: list[Row] = field(default_factory=list)
 
     def tables(self) -> dict[str, list[Row]]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -75,6 +82,10 @@ def make_dataset(seed: int = 5, calls: int = 80) -> RawDataset:
     ds.call_ai_audit_events.extend(_events(rnd, orphan)[:1])
     _operators(rnd, ds)
     hide_fields(random.Random(seed + 1), ds)
+    from tests.analytics.raw_dimensions import dimension_tables  # it imports this module
+
+    for table, rows in dimension_tables(seed, ds.calls).items():
+        getattr(ds, table).extend(rows)
     return ds
 
 

@@ -25,6 +25,14 @@ EXPECTED_MODELS = {
     "tool_reliability",
     "operator_status_current",
     "operator_status_history",
+    "agent_current",
+    "agent_costs_daily",
+    "queue_daily",
+    "operator_status_durations",
+    "conversation_facts",
+    "wallet_balance_history",
+    "wallet_vs_ai_cost_daily",
+    "cost_anomalies",
 }
 
 

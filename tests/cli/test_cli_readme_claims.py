@@ -55,7 +55,7 @@ def test_no_motherduck_target_is_offered():
 
 def test_every_command_and_option_of_the_command_table_exists():
     rows = [line for line in COMMANDS.splitlines() if line.startswith("| `sippet-sync ")]
-    assert len(rows) == len(cli.commands) == 6
+    assert len(rows) == len(cli.commands) == 7
     for row in rows:
         usage = row.split("`")[1]
         name = usage.split()[1]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -20,11 +19,11 @@ from pipelines.errors import (
     SippetError,
     WrongEndpointError,
 )
-from pipelines.readers import ReadPlan, lookback_start, read_stream
+from pipelines.plan import plan_read, sync_mode
+from pipelines.readers import read_stream
 from pipelines.settings import SippetSettings
-from pipelines.streams import STREAMS, StreamKind, StreamSpec, get_stream
+from pipelines.streams import STREAMS, StreamSpec, get_stream
 from pipelines.table_docs import raw_table_docs
-from pipelines.timestamps import parse_instant
 from warehouse import state
 from warehouse.catalog import comment_tables
 from warehouse.crashpoints import crash_point
@@ -163,12 +162,6 @@ def _no_progress(run: StreamRun) -> None:
     return None
 
 
-def _mode(full_refresh: bool, since: datetime | None) -> str:
-    if since is not None:
-        return "window"
-    return "full_refresh" if full_refresh else "incremental"
-
-
 def _sync_stream(
     con: duckdb.DuckDBPyConnection,
     client: SippetClient,
@@ -182,17 +175,12 @@ def _sync_stream(
     progress: ProgressCallback,
 ) -> tuple[StreamResult, bool]:
     """Run one stream; the result and whether its failure should stop the whole run."""
-    mode = _mode(full_refresh, since)
+    mode = sync_mode(full_refresh, since)
     started = datetime.now(UTC)
     clock = time.monotonic()
     cursor_before = state.get_cursor(con, spec.name)
-    cursor = _parse_cursor(cursor_before)
-    # A window sync (--since/--until) neither reads from nor moves the cursor, so a cursor
-    # past the window's end is expected there, not a fault to repair.
-    cursor, warnings = (cursor, []) if mode == "window" else _starting_cursor(
-        con, spec, cursor, end)
-    plan = _plan(con, settings, spec, mode, cursor, since, end)
-    plan = _cover_idless_quarantine(con, spec, plan, mode)
+    plan, cursor, warnings = plan_read(con, settings, spec, mode=mode, saved=cursor_before,
+                                       since=since, end=end)
     state.start_run(con, run_id, spec.name, mode, started, cursor_before)
     run = StreamRun(spec, con, run_id, started, move_cursor=mode != "window", cursor=cursor,
                     cursor_cap=end)
@@ -222,60 +210,3 @@ def _sync_stream(
         cursor_before=cursor_before, cursor_after=cursor_after, error=error, warnings=warnings,
         quarantine_reasons=[r.reason for r in run.rejections],
     ), fatal
-
-
-def _plan(con: duckdb.DuckDBPyConnection, settings: SippetSettings, spec: StreamSpec,
-          mode: str, cursor: datetime | None, since: datetime | None, end: datetime
-          ) -> ReadPlan:
-    if mode == "window":
-        start = since
-    elif spec.kind in (StreamKind.TIME_CURSOR, StreamKind.TIME_WINDOWS):
-        lookback = timedelta(minutes=settings.lookback_minutes.get(spec.name, 60))
-        start = lookback_start(None if mode == "full_refresh" else cursor, lookback,
-                               settings.start_date, end)
-    else:
-        start = None
-    reread: list[str] = []
-    if spec.kind in (StreamKind.TIME_CURSOR, StreamKind.TIME_WINDOWS):
-        reread = state.quarantined_ids(con, spec.name)
-    if spec.final_when is not None and mode != "window":
-        reread = state.non_final_ids(con, spec.table, spec.final_when) + reread
-    untimed = (state.ids_where_null(con, spec.table, spec.cursor_column)
-               if spec.cursor_column else [])
-    return ReadPlan(start=start, end=end, page_size=settings.page_size,
-                    commit_every_pages=settings.commit_every_pages, reread_ids=tuple(reread),
-                    untimed_ids=frozenset(untimed), read_untimed=mode != "window",
-                    held_rows=state.row_count(con, spec.table))
-
-
-def _parse_cursor(value: str | None) -> datetime | None:
-    return parse_instant(value) if value else None
-
-
-def _starting_cursor(con: duckdb.DuckDBPyConnection, spec: StreamSpec,
-                     cursor: datetime | None, end: datetime) -> tuple[datetime | None, list[str]]:
-    """The cursor to resume from; a saved cursor in the future is repaired, loudly.
-
-    Resuming from `end - lookback` would silently skip rows between the last row held and
-    that point, so resume from the newest row actually held instead.
-    """
-    if cursor is None or cursor <= end or spec.cursor_column is None:
-        return cursor, []
-    held = state.max_value(con, spec.table, spec.cursor_column)
-    repaired = min(held, end) if held is not None else None
-    message = (f"{spec.name}: saved cursor {cursor.isoformat()} lies in the future (now "
-               f"{end.isoformat()}); resuming from the newest row held "
-               f"({repaired.isoformat() if repaired else 'none: full read'}) and resetting it")
-    log.warning(message)
-    return repaired, [message]
-
-
-def _cover_idless_quarantine(con: duckdb.DuckDBPyConnection, spec: StreamSpec, plan: ReadPlan,
-                             mode: str) -> ReadPlan:
-    """Start early enough to meet again quarantined records that had no id to re-read by."""
-    if plan.start is None or mode == "window" or spec.cursor_field is None:
-        return plan
-    earliest = state.earliest_idless(con, spec.name, spec.cursor_field)
-    if earliest is None or earliest >= plan.start:
-        return plan
-    return dataclasses.replace(plan, start=earliest)

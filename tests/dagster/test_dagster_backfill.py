@@ -8,13 +8,12 @@ import dagster as dg
 import duckdb
 import pytest
 
+from assets.raw import WINDOWED_KINDS
+from pipelines.streams import STREAMS
 from tests.dagster.conftest import copy_warehouse, dagster_defs
 
-DAY_COLUMNS = {
-    "calls": "started_at",
-    "call_transcripts": "occurred_at",
-    "call_ai_audit_events": "occurred_at",
-}
+#: Every stream the backfill job re-reads by window, with its time column (from the registry).
+DAY_COLUMNS = {s.name: s.cursor_column for s in STREAMS.values() if s.kind in WINDOWED_KINDS}
 
 
 def _day_counts(target: str, start: datetime, end: datetime) -> dict[str, int]:

@@ -188,6 +188,7 @@ def print_demo_report(warehouse: str) -> None:
         counts = table_counts(con, [spec.table for spec in STREAMS.values()])
         tokens = run_query(con, "tokens_by_model")
         costs = _optional_query(con, "cost_by_model")
+        agents = _optional_query(con, "cost_by_agent")
         tools = run_query(con, "top_failing_tools")
     out = sys.stdout
     print("\nRows per table:", file=out)
@@ -197,6 +198,9 @@ def print_demo_report(warehouse: str) -> None:
     if costs:
         print("\nEstimated cost by model (USD, analytics.token_usage_daily):", file=out)
         print(format_table(*costs), file=out)
+    if agents:
+        print("\nEstimated cost by AI agent (USD, analytics.agent_costs_daily):", file=out)
+        print(format_table(*agents), file=out)
     print("\nTop failing tools:", file=out)
     print(format_table(*tools), file=out)
     print(_how_to_open(warehouse), file=out)

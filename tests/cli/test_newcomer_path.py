@@ -11,6 +11,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.analytics.test_analytics_notebook import FIGURES
@@ -53,6 +54,19 @@ def test_demo_runs_clean(demo_run):
         assert " 0 rows" not in line, line
     assert ".0000" not in result.stdout  # numbers formatted for people
     assert "duckdb -readonly" not in result.stdout  # the duckdb shell is not installed
+
+
+def test_demo_reports_cost_by_agent_name(demo_run):
+    result, warehouse = demo_run
+    report = result.stdout.split("Estimated cost by AI agent", 1)[1].split("\n\n", 1)[0]
+    con = duckdb.connect(warehouse, read_only=True)
+    try:
+        names = {row[0] for row in con.execute(
+            "SELECT name FROM sippet.ai_agents WHERE name IS NOT NULL").fetchall()}
+    finally:
+        con.close()
+    shown = [name for name in names if name in report]
+    assert shown, report  # the agents appear by name, not as bare ids
 
 
 def test_every_command_the_demo_suggests_works_verbatim(demo_run):

@@ -52,12 +52,13 @@ class Instant(click.ParamType):
     def convert(self, value, param, ctx) -> datetime:
         if isinstance(value, datetime):
             return value
+        from pipelines.timestamps import parse_instant
+
         try:
-            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            return parse_instant(str(value), assume_utc=True)
         except ValueError:
             self.fail(f"{value!r} is not an ISO-8601 date or instant; use e.g. 2026-11-30 "
                       "or 2026-11-30T12:00:00Z", param, ctx)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class Scale(click.ParamType):

@@ -16,7 +16,7 @@ import duckdb
 from pipelines.readers import ReadPlan, lookback_start
 from pipelines.settings import SippetSettings
 from pipelines.streams import StreamKind, StreamSpec
-from pipelines.timestamps import parse_instant
+from pipelines.timestamps import format_instant, parse_instant
 from warehouse import state
 
 log = logging.getLogger("pipelines.sync")
@@ -78,9 +78,10 @@ def _starting_cursor(con: duckdb.DuckDBPyConnection, spec: StreamSpec,
         return cursor, []
     held = state.max_value(con, spec.table, spec.cursor_column)
     repaired = min(held, end) if held is not None else None
-    message = (f"{spec.name}: saved cursor {cursor.isoformat()} lies in the future (now "
-               f"{end.isoformat()}); resuming from the newest row held "
-               f"({repaired.isoformat() if repaired else 'none: full read'}) and resetting it")
+    message = (f"{spec.name}: saved cursor {format_instant(cursor)} lies in the future (now "
+               f"{format_instant(end)}); resuming from the newest row held "
+               f"({format_instant(repaired) if repaired else 'none: full read'}) and "
+               "resetting it")
     log.warning(message)
     return repaired, [message]
 

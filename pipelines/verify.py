@@ -17,6 +17,7 @@ import duckdb
 from pipelines.client import SippetClient
 from pipelines.settings import SippetSettings
 from pipelines.streams import STREAMS
+from pipelines.timestamps import format_instant
 from warehouse.store import connect
 
 #: Streams whose daily row counts are compared with the API's (time-cursored, immutable).
@@ -48,10 +49,6 @@ def day_windows(days: int, now: datetime) -> list[tuple[datetime, datetime]]:
     return [(midnight - timedelta(days=i + 1), midnight - timedelta(days=i)) for i in range(days)]
 
 
-def _iso(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def api_count(client: SippetClient, stream: str, start: datetime, end: datetime) -> int | None:
     """The API's count of `stream` rows with start <= cursor < end (None if not reported)."""
     spec = STREAMS[stream]
@@ -60,8 +57,8 @@ def api_count(client: SippetClient, stream: str, start: datetime, end: datetime)
         fields=["id"],
         filter={
             "and": [
-                {spec.cursor_field: {"greaterThanOrEqual": _iso(start)}},
-                {spec.cursor_field: {"lessThan": _iso(end)}},
+                {spec.cursor_field: {"greaterThanOrEqual": format_instant(start)}},
+                {spec.cursor_field: {"lessThan": format_instant(end)}},
             ]
         },
         sort=spec.sort,
@@ -101,7 +98,8 @@ def calls_without_transcripts(
         day=None,
         expected=0,
         actual=len(ids),
-        detail=f"completed calls ended {_iso(start)} .. {_iso(now - TRANSCRIPT_GRACE)}",
+        detail=f"completed calls ended {format_instant(start)} .. "
+        f"{format_instant(now - TRANSCRIPT_GRACE)}",
         sample_ids=ids[:10],
     )
 

@@ -1,16 +1,16 @@
 """The sync's error hierarchy: every failure names what it was doing.
 
 A message always starts with the RPC action and names the page or window it was on; the sync
-attaches the stream (`SippetError.add_context`) when it records the failure, so an operator
-reading a failed run knows where to look without a debugger. No message ever contains the API
-key: the client builds them from the request it sent (which never holds the key) and redacts
-server text.
+records it with the stream that failed (`StreamResult.error`, `sippet._sync_runs.error`), so
+an operator reading a failed run knows where to look without a debugger. No message ever
+contains the API key: the client builds them from the request it sent (which never holds the
+key) and redacts server text.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Self
+from typing import Any
 
 _PLACEHOLDER = re.compile(r"%\{(\w+)\}")
 
@@ -33,14 +33,6 @@ class SippetError(Exception):
         self.stream = stream
         self.page = page  # page number in the walk, when known
         self.request = request  # the `page` object sent, when known
-
-    def add_context(self, *, stream: str | None = None, page: Any = None) -> Self:
-        """Attach the stream/page being synced (keeps values already set); returns self."""
-        if stream is not None and self.stream is None:
-            self.stream = stream
-        if page is not None and self.page is None:
-            self.page = page
-        return self
 
     def __str__(self) -> str:
         context = []

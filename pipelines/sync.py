@@ -16,7 +16,6 @@ from pipelines.client import SippetClient
 from pipelines.errors import (
     ApiUnreachableError,
     AuthenticationError,
-    SippetError,
     WrongEndpointError,
 )
 from pipelines.plan import plan_read, sync_mode
@@ -191,8 +190,6 @@ def _sync_stream(
         if mode != "window":  # a complete walk met every id-less record again
             state.clear_stale_idless(con, spec.name, started)
     except Exception as exc:
-        if isinstance(exc, SippetError):
-            exc.add_context(stream=spec.name)
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         fatal = _stops_the_run(exc)
         log.error("%s: sync failed: %s", spec.name, error)

@@ -54,16 +54,15 @@ def test_rpc_error_from_envelope_error() -> None:
     assert str(no_type) == "a: internal_error: oops"
 
 
-def test_add_context_names_stream_and_page_and_keeps_existing() -> None:
-    error = TransientError("list_calls: gave up", action="list_calls", request={"limit": 5})
-    assert error.add_context(stream="calls", page=7) is error
+def test_context_names_stream_page_and_request() -> None:
+    error = SippetError("list_calls: gave up", action="list_calls", stream="calls", page=7,
+                        request={"limit": 5})
     assert str(error) == "list_calls: gave up [stream calls, page 7, request {'limit': 5}]"
-    error.add_context(stream="other", page=9)
-    assert (error.stream, error.page) == ("calls", 7)
 
 
 def test_errors_survive_pickling_with_context() -> None:
-    error = RpcError("a", "forbidden", "no %{x}", {"x": 1}).add_context(stream="s", page=2)
+    error = RpcError("a", "forbidden", "no %{x}", {"x": 1})
+    error.stream, error.page = "s", 2
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is RpcError
     assert str(copy) == str(error) and copy.vars == {"x": 1}

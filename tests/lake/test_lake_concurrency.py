@@ -50,7 +50,7 @@ def test_two_processes_sync_different_streams_into_one_lake(request, sim, lake_f
     for proc in (first, second):
         code, output = _finish(proc)
         assert code == 0, output
-    assert diff_warehouse(lake.target, sim.simulator, env=lake.env) == []
+    assert diff_warehouse(lake.target, sim.simulator, FIRST + SECOND, env=lake.env) == []
 
 
 @pytest.mark.parametrize("lake_fixture", LAKES)

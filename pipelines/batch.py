@@ -21,6 +21,7 @@ from pipelines.arrow_batch import records_to_arrow
 from pipelines.streams import StreamKind, StreamSpec
 from pipelines.timestamps import format_instant
 from pipelines.validate import reject, validate_page
+from pipelines.watermark import Watermark
 from warehouse import lake, loader, state
 from warehouse.crashpoints import crash_point
 
@@ -63,7 +64,10 @@ class StreamRun:
     counters: RunCounters = field(default_factory=RunCounters)
     unknown_fields: set[str] = field(default_factory=set)
     rejections: list[state.QuarantineRow] = field(default_factory=list)
+    watermark: Watermark = field(default_factory=Watermark)
     _pending: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Cursor-field range of the batch's records per slice (None: not from a slice).
+    _pending_ranges: dict[int | None, tuple[datetime, datetime]] = field(default_factory=dict)
     _pending_rejected: list[state.QuarantineRow] = field(default_factory=list)
     _pending_pages: int = 0
 
@@ -75,8 +79,10 @@ class StreamRun:
     def pending_rows(self) -> int:
         return len(self._pending)
 
-    def add_page(self, results: Any, context: str) -> None:
-        """Validate one page and buffer its records (newest version of an id wins)."""
+    def add_page(self, results: Any, context: str, slice_index: int | None = None) -> None:
+        """Validate one page and buffer its records (newest version of an id wins).
+
+        `slice_index`: the time slice the page belongs to; only slices move the cursor."""
         crash_point("after_page_fetched")
         page = validate_page(self.spec.model, results, context=f"{self.spec.name}: {context}")
         self.counters.pages += 1
@@ -85,12 +91,29 @@ class StreamRun:
         records = self._refuse_future(page.records, context)
         for record in records:
             self._pending[record["id"]] = record
+        self._note_times(records, slice_index)
         self._pending_rejected.extend(page.rejected)
         new_fields = page.unknown_fields - self.unknown_fields
         if new_fields:
             log.warning("%s: API sent unknown fields %s (kept out of the warehouse)",
                         self.spec.name, sorted(new_fields))
             self.unknown_fields |= new_fields
+
+    def _note_times(self, records: list[dict[str, Any]], slice_index: int | None) -> None:
+        """Remember the batch's time range per slice (the insert probe) and each slice's
+        newest value (the cursor's watermark); a hidden (null) time says nothing."""
+        field_name = self.spec.cursor_field
+        if field_name is None:
+            return
+        times = [r[field_name] for r in records if r[field_name] is not None]
+        if not times:
+            return
+        low, high = min(times), max(times)
+        held = self._pending_ranges.get(slice_index)
+        self._pending_ranges[slice_index] = (min(low, held[0]), max(high, held[1])
+                                             ) if held else (low, high)
+        if slice_index is not None:
+            self.watermark.saw(slice_index, high)
 
     def _refuse_future(self, records: list[dict[str, Any]], context: str
                        ) -> list[dict[str, Any]]:
@@ -143,6 +166,7 @@ class StreamRun:
         crash_point("after_commit")
         self.rejections.extend(self._pending_rejected)
         self._pending, self._pending_rejected, self._pending_pages = {}, [], 0
+        self._pending_ranges = {}
 
     def _to_arrow(self, records: list[dict[str, Any]]) -> tuple[Any, list[state.QuarantineRow]]:
         try:
@@ -180,7 +204,7 @@ class StreamRun:
         self.counters.rows_updated += counts.updated
         self.counters.rows_deleted += counts.deleted
         self.counters.rows_quarantined += len(self._pending_rejected)
-        self._advance_cursor(records)
+        self._advance_cursor()
         if self.move_cursor and self.cursor is not None:
             state.set_cursor(self.con, self.spec.name, format_instant(self.cursor))
         state.update_run(self.con, self.run_id, self.spec.name, self.counters.as_dict(),
@@ -204,18 +228,13 @@ class StreamRun:
                                         synced_at=now)
         counts = loader.insert_new(self.con, spec.table, columns, synced_at=now,
                                    time_column=time_column,
-                                   time_range=_time_range(records, spec.cursor_field),
+                                   time_ranges=list(self._pending_ranges.values()),
                                    first_seen_at=first_seen)
         counts.updated = updated
         return counts
 
-    def _advance_cursor(self, records: list[dict[str, Any]]) -> None:
-        field_name = self.spec.cursor_field
-        if field_name is None:
-            return
-        # A hidden (null) cursor value says nothing about where the stream is: skip it.
-        newest = max((r[field_name] for r in records if r[field_name] is not None),
-                     default=None)
+    def _advance_cursor(self) -> None:
+        newest = self.watermark.position()
         if newest is None:
             return
         if self.cursor_cap is not None:
@@ -230,14 +249,6 @@ def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
     # would hide the real cause, so only the original exception propagates.
     with contextlib.suppress(duckdb.Error):
         con.execute("ROLLBACK")
-
-
-def _time_range(records: list[dict[str, Any]], field_name: str
-                ) -> tuple[datetime, datetime] | None:
-    values = [r[field_name] for r in records if r[field_name] is not None]
-    if not values:
-        return None
-    return min(values), max(values)
 
 
 def _not_after(value: datetime | None, limit: datetime) -> bool:

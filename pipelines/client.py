@@ -7,16 +7,19 @@ What an attempt's response means lives in `responses.py`; when to retry and when
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import httpx
 import orjson
 
+from pipelines.pacing import RequestGate
 from pipelines.redaction import install_log_redaction
 from pipelines.responses import ResponseReader
-from pipelines.retrying import RetryPolicy
+from pipelines.retrying import RetryableFailure, RetryPolicy
 from pipelines.settings import SippetSettings
 
 RPC_PATH = "/rpc/public/run"
@@ -24,11 +27,22 @@ RPC_PATH = "/rpc/public/run"
 
 @dataclass
 class ClientStats:
-    """Counters over the client's life; every HTTP attempt counts as a request."""
+    """Counters over the client's life; every HTTP attempt counts as a request.
+
+    Workers of one client update them from several threads: `add` is the only writer."""
 
     requests: int = 0
     retries: int = 0
     bytes_received: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **counts: int) -> None:
+        with self._lock:
+            for name, value in counts.items():
+                setattr(self, name, getattr(self, name) + value)
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "_lock"}
 
 
 class _ApiKeyAuth(httpx.Auth):
@@ -67,6 +81,9 @@ class SippetClient:
             verify=settings.verify_tls,
             transport=transport,
         )
+        self.gate = RequestGate(settings.max_concurrency)
+        # Counters of the work the current thread is doing for (a stream), beside the total.
+        self._attributed = threading.local()
         self._policy = RetryPolicy(settings, on_retry=self._count_retry, sleep=sleep)
         self._reader = ResponseReader((key,), settings.max_retry_after_seconds,
                                       self._policy.attempt_number)
@@ -100,11 +117,40 @@ class SippetClient:
             payload["page"] = page
         return self._policy.retrying(self._attempt, action, orjson.dumps(payload), page)
 
+    @contextmanager
+    def attributed_to(self, stats: ClientStats) -> Iterator[None]:
+        """Also count this thread's requests and retries into `stats` (one stream's)."""
+        previous = getattr(self._attributed, "stats", None)
+        self._attributed.stats = stats
+        try:
+            yield
+        finally:
+            self._attributed.stats = previous
+
+    def _count(self, **counts: int) -> None:
+        self.stats.add(**counts)
+        attributed = getattr(self._attributed, "stats", None)
+        if attributed is not None:
+            attributed.add(**counts)
+
     def _count_retry(self) -> None:
-        self.stats.retries += 1
+        self._count(retries=1)
 
     def _attempt(self, action: str, body: bytes, page: Any) -> Any:
-        self.stats.requests += 1
+        with self.gate.slot():
+            response = self._send(action, body, page)
+            try:
+                data = self._reader.read(response, action, page)
+            except RetryableFailure as failure:
+                if failure.asks_to_slow_down:
+                    # Before the slot is given back: no other request starts in the pause.
+                    self.gate.back_off(self._policy.pause_after(failure))
+                raise
+        self.gate.succeeded()
+        return data
+
+    def _send(self, action: str, body: bytes, page: Any) -> httpx.Response:
+        self._count(requests=1)
         transient = self._reader.transient
         try:
             response = self._http.post(RPC_PATH, content=body)
@@ -118,5 +164,5 @@ class SippetClient:
             raise transient(reason, action, page) from exc
         except httpx.DecodingError as exc:
             raise transient("undecodable body", action, page, malformed=True) from exc
-        self.stats.bytes_received += len(response.content)
-        return self._reader.read(response, action, page)
+        self._count(bytes_received=len(response.content))
+        return response

@@ -73,7 +73,8 @@ class ResponseReader:
             retry_after = self._retry_after(response, action, page)
             excerpt = self._excerpt(response.content)
             reason = f"HTTP {status}" + (f" ({excerpt})" if excerpt else "")
-            raise self.transient(reason, action, page, retry_after=retry_after)
+            raise self.transient(reason, action, page, retry_after=retry_after,
+                                 rate_limited=status == 429)
         message = f"{action}: HTTP {status} from the API: {self._excerpt(response.content)}"
         if status in (404, 405):
             raise WrongEndpointError(f"{message}; check SIPPET_BASE_URL (the API origin, "

@@ -41,7 +41,7 @@ class RetryableFailure(Exception):
 
     def __init__(self, reason: str, *, action: str, request: Any,
                  retry_after: float | None = None, malformed: bool = False,
-                 unreachable: bool = False) -> None:
+                 unreachable: bool = False, rate_limited: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.action = action
@@ -49,6 +49,11 @@ class RetryableFailure(Exception):
         self.retry_after = retry_after
         self.malformed = malformed
         self.unreachable = unreachable  # the connection itself failed (host down, bad URL)
+        self.rate_limited = rate_limited  # HTTP 429: the whole client must slow down
+
+    @property
+    def asks_to_slow_down(self) -> bool:
+        return self.rate_limited or self.retry_after is not None
 
 
 class _StopOverBudget(stop_base):
@@ -88,6 +93,13 @@ class RetryPolicy:
             before_sleep=self._before_sleep,
             retry_error_callback=self._give_up,
         )
+
+    def pause_after(self, failure: RetryableFailure) -> float:
+        """How long the whole client pauses after `failure` asked it to slow down: the
+        server's Retry-After, else the backoff cap's worth for this attempt."""
+        if failure.retry_after is not None:
+            return failure.retry_after
+        return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** self.attempt_number())
 
     def attempt_number(self) -> int:
         return self.retrying.statistics.get("attempt_number", 1)

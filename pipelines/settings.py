@@ -64,6 +64,10 @@ class SippetSettings(BaseSettings):
         default_factory=lambda: dict(DEFAULT_LOOKBACK_MINUTES),
         description="Per-stream re-read window; env SIPPET_LOOKBACK_MINUTES as JSON.",
     )
+    max_concurrency: int = Field(
+        4, ge=1, le=64, description="Requests in flight at once (slices, windows and streams "
+        "read side by side); 1 reads one page after another."
+    )
     commit_every_pages: int = Field(25, ge=1, description="Pages per warehouse transaction.")
     duckdb_checkpoint_threshold: str = Field(
         "1GB", description="WAL size that triggers a DuckDB checkpoint during a sync."

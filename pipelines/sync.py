@@ -1,11 +1,11 @@
-"""The sync entry point: run the selected streams against one warehouse, one after another."""
+"""The sync entry point: run the selected streams against one warehouse, side by side
+(`pipelines.driver`), and report each one's outcome."""
 
 from __future__ import annotations
 
 import logging
-import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -13,19 +13,13 @@ import duckdb
 
 from pipelines.batch import RunCounters, StreamRun
 from pipelines.client import SippetClient
-from pipelines.errors import (
-    ApiUnreachableError,
-    AuthenticationError,
-    WrongEndpointError,
-)
-from pipelines.plan import plan_read, sync_mode
-from pipelines.readers import read_stream
+from pipelines.driver import ProgressCallback, StreamOutcome, run_streams
 from pipelines.settings import SippetSettings
 from pipelines.streams import STREAMS, StreamSpec, get_stream
 from pipelines.table_docs import raw_table_docs
+from pipelines.timestamps import format_instant
 from warehouse import state
 from warehouse.catalog import comment_tables
-from warehouse.crashpoints import crash_point
 from warehouse.store import WarehouseError, checkpoint, open_warehouse, tune_for_bulk_load
 
 log = logging.getLogger(__name__)
@@ -51,9 +45,6 @@ class StreamResult(RunCounters):
     def ok(self) -> bool:
         # An opt-in stream left off is fine; one not run after a fatal failure is not.
         return self.status == "succeeded" or (self.status == "skipped" and not self.error)
-
-
-ProgressCallback = Callable[[StreamRun], None]
 
 
 def sync(
@@ -87,16 +78,10 @@ def sync(
                            settings.duckdb_checkpoint_threshold)
         state.mark_interrupted_runs(con)
         with SippetClient(settings) as client:
-            run_id = uuid.uuid4().hex
-            for index, spec in enumerate(specs):
-                result, fatal = _sync_stream(con, client, settings, spec, run_id=run_id,
-                                             end=end, full_refresh=full_refresh, since=since,
-                                             progress=progress or _no_progress)
-                results.append(result)
-                if fatal:
-                    results += [_not_run(s, result) for s in specs[index + 1:]]
-                    break
-                crash_point("between_streams")
+            outcomes = run_streams(con, client, settings, specs, run_id=uuid.uuid4().hex,
+                                   end=end, full_refresh=full_refresh, since=since,
+                                   progress=progress or _no_progress)
+        results += [_result(outcome) for outcome in outcomes]
         checkpoint(con)
     except duckdb.Error as exc:
         # Disk full, I/O errors: committed batches are safe (WAL); say so without a traceback.
@@ -108,20 +93,6 @@ def sync(
         if owned:
             _close_quietly(con)
     return results
-
-
-def _stops_the_run(exc: Exception) -> bool:
-    """A failure every other stream would meet too: refused key, host down, wrong URL."""
-    return isinstance(exc, AuthenticationError | ApiUnreachableError | WrongEndpointError)
-
-
-def _not_run(spec: StreamSpec, cause: StreamResult) -> StreamResult:
-    """A stream not run because an earlier one proved the API unusable (no ledger row)."""
-    return StreamResult(
-        stream=spec.name, status="skipped", mode=cause.mode, started_at=cause.ended_at,
-        ended_at=cause.ended_at, duration_seconds=0.0,
-        error=f"not run: {cause.stream} failed with {(cause.error or '').split(':')[0]}",
-    )
 
 
 def selected_streams(settings: SippetSettings, streams: Sequence[str] | None = None
@@ -161,49 +132,25 @@ def _no_progress(run: StreamRun) -> None:
     return None
 
 
-def _sync_stream(
-    con: duckdb.DuckDBPyConnection,
-    client: SippetClient,
-    settings: SippetSettings,
-    spec: StreamSpec,
-    *,
-    run_id: str,
-    end: datetime,
-    full_refresh: bool,
-    since: datetime | None,
-    progress: ProgressCallback,
-) -> tuple[StreamResult, bool]:
-    """Run one stream; the result and whether its failure should stop the whole run."""
-    mode = sync_mode(full_refresh, since)
-    started = datetime.now(UTC)
-    clock = time.monotonic()
-    cursor_before = state.get_cursor(con, spec.name)
-    plan, cursor, warnings = plan_read(con, settings, spec, mode=mode, saved=cursor_before,
-                                       since=since, end=end)
-    state.start_run(con, run_id, spec.name, mode, started, cursor_before)
-    run = StreamRun(spec, con, run_id, started, move_cursor=mode != "window", cursor=cursor,
-                    cursor_cap=end)
-    stats_before = (client.stats.requests, client.stats.retries)
-    status, error, fatal = "succeeded", None, False
-    try:
-        read_stream(run, client, plan, progress)
-        if mode != "window":  # a complete walk met every id-less record again
-            state.clear_stale_idless(con, spec.name, started)
-    except Exception as exc:
-        status, error = "failed", f"{type(exc).__name__}: {exc}"
-        fatal = _stops_the_run(exc)
-        log.error("%s: sync failed: %s", spec.name, error)
-    run.counters.requests = client.stats.requests - stats_before[0]
-    run.counters.retries = client.stats.retries - stats_before[1]
-    ended = datetime.now(UTC)
-    cursor_after = state.get_cursor(con, spec.name)
-    state.update_run(con, run_id, spec.name, run.counters.as_dict(), status=status,
-                     ended_at=ended, error=error, cursor_after=cursor_after)
-    warnings += [f"unknown fields from the API (ignored): {sorted(run.unknown_fields)}"
-                 ] if run.unknown_fields else []
+def _result(outcome: StreamOutcome) -> StreamResult:
+    run = outcome.run
+    ended = outcome.ended_at or datetime.now(UTC)
+    if outcome.status == "not_run":  # never reached: no counters, no ledger row
+        return StreamResult(stream=outcome.spec.name, status="skipped", mode=outcome.mode,
+                            started_at=ended, ended_at=ended, duration_seconds=0.0,
+                            error=outcome.error)
+    warnings = outcome.warnings + ([
+        f"unknown fields from the API (ignored): {sorted(run.unknown_fields)}"
+    ] if run.unknown_fields else [])
     return StreamResult(
-        stream=spec.name, status=status, mode=mode, started_at=started, ended_at=ended,
-        duration_seconds=round(time.monotonic() - clock, 3), **run.counters.as_dict(),
-        cursor_before=cursor_before, cursor_after=cursor_after, error=error, warnings=warnings,
+        stream=outcome.spec.name, status=outcome.status, mode=outcome.mode,
+        started_at=run.started_at, ended_at=ended,
+        duration_seconds=outcome.duration_seconds, **run.counters.as_dict(),
+        cursor_before=outcome.cursor_before, cursor_after=_cursor_text(run),
+        error=outcome.error, warnings=warnings,
         quarantine_reasons=[r.reason for r in run.rejections],
-    ), fatal
+    )
+
+
+def _cursor_text(run: StreamRun) -> str | None:
+    return format_instant(run.cursor) if run.cursor and run.move_cursor else None

@@ -46,24 +46,24 @@ def insert_new(
     *,
     synced_at: datetime,
     time_column: str | None = None,
-    time_range: tuple[datetime, datetime] | None = None,
+    time_ranges: Sequence[tuple[datetime, datetime]] = (),
     first_seen_at: datetime | None = None,
 ) -> LoadCounts:
     """Insert staged rows whose id the table does not hold yet (immutable streams).
 
-    With a time column the existence probe of a timed row only scans the batch's time range
-    (ids never change time, and DuckDB's zone maps skip the rest of a table loaded in time
-    order) plus the rows whose time is hidden (NULL). A staged row without a time is probed
-    against the whole table.
+    With a time column the existence probe of a timed row only scans the batch's time ranges
+    (one per slice the batch's pages came from: ids never change time, and DuckDB's zone maps
+    skip the rest of a table loaded in time order) plus the rows whose time is hidden (NULL).
+    A staged row without a time is probed against the whole table.
     """
     if time_column is None:
         return LoadCounts(inserted=_insert_absent(con, table, columns, synced_at, first_seen_at))
-    # Two probes, not one OR: each keeps its own filter pushdown into the table scan.
+    # Several probes, not one OR: each keeps its own filter pushdown into the table scan.
     probe = f"SELECT id FROM {table} WHERE {time_column} IS NULL"
     params: list[object] = []
-    if time_range:
+    for time_range in time_ranges:
         probe += f" UNION ALL SELECT id FROM {table} WHERE {time_column} BETWEEN ? AND ?"
-        params = list(time_range)
+        params += list(time_range)
     timed = _insert_absent(con, table, columns, synced_at, first_seen_at, probe=probe,
                            probe_params=params, where=f"s.{time_column} IS NOT NULL")
     untimed = _insert_absent(con, table, columns, synced_at, first_seen_at,

@@ -26,10 +26,10 @@ def test_sigkill_at_crash_point_then_rerun_is_exact(sim_factory, warehouse, poin
     env = cli_env(server, warehouse)
     killed = run_cli(["sync", "--no-models"],
                      {**env, "SIPPET_CRASH_AT": f"{point}:{nth}", "SIPPET_COMMIT_EVERY_PAGES": "2",
-                      "SIPPET_PAGE_SIZE": "50"})
+                      "SIPPET_PAGE_SIZE": "50", "SIPPET_MAX_CONCURRENCY": "8"})
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     server.simulator.advance(minutes=20)
-    rerun = run_cli(["sync", "--no-models"], env)
+    rerun = run_cli(["sync", "--no-models"], {**env, "SIPPET_MAX_CONCURRENCY": "8"})
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert diff_warehouse(warehouse, server.simulator) == []
     con = duckdb.connect(warehouse, read_only=True)

@@ -40,7 +40,7 @@ def test_every_non_id_field_is_hidden_somewhere(nulled):
 
 
 def test_full_rerun_and_incremental_syncs_equal_the_truth(nulled, warehouse):
-    settings = settings_for(nulled, warehouse)
+    settings = settings_for(nulled, warehouse, max_concurrency=8)
     first = sync(settings)
     _clean(first)
     assert diff_warehouse(warehouse, nulled.simulator) == []

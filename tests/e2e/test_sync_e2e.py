@@ -143,9 +143,10 @@ def test_since_until_window_does_not_move_cursor(sim, warehouse):
 @pytest.mark.parametrize("fault", ["rate_limit", "server_error", "drop", "internal_error",
                                    "malformed"])
 def test_transient_faults_at_ten_percent_still_exact(sim_factory, warehouse, fault):
+    """With eight requests in flight (issue 13): retries of one never disturb the others."""
     server = sim_factory(**POLICY_NULLS)
     server.simulator.set_faults(**{fault: 0.1, "retry_after_seconds": 0.05})
-    results = sync(settings_for(server, warehouse, page_size=50))
+    results = sync(settings_for(server, warehouse, page_size=50, max_concurrency=8))
     assert all(r.ok for r in results), [r.error for r in results]
     assert sum(r.retries for r in results) > 0
     server.simulator.set_faults(**{fault: 0.0})
@@ -153,8 +154,8 @@ def test_transient_faults_at_ten_percent_still_exact(sim_factory, warehouse, fau
 
 
 def test_shifting_rows_during_offset_walks(sim_factory, warehouse):
-    server = sim_factory(shifting_rows=0.3)
-    settings = settings_for(server, warehouse, page_size=25)
+    server = sim_factory(shifting_rows=0.3, **POLICY_NULLS)
+    settings = settings_for(server, warehouse, page_size=25, max_concurrency=8)
     for _ in range(3):
         server.simulator.advance(minutes=10)
         assert all(r.ok for r in sync(settings))

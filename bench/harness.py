@@ -105,6 +105,10 @@ class Simulator:
     def now(self) -> str:
         return self.http.get("/_sim/now").raise_for_status().json()["now"]
 
+    def set_latency(self, latency_ms: float, jitter_ms: float = 0.0) -> None:
+        self.http.post("/_sim/latency", json={"latency_ms": latency_ms, "jitter_ms": jitter_ms}
+                       ).raise_for_status()
+
     def advance(self, minutes: float) -> str:
         return self.http.post("/_sim/advance", json={"minutes": minutes}).raise_for_status(
         ).json()["now"]
@@ -131,6 +135,7 @@ class ProcessRun:
     maxrss_bytes: int  # kernel's ru_maxrss of the child (wait4), the authoritative peak
     stdout: str = ""
     stderr: str = ""
+    cpu_seconds: float = 0.0  # user + system CPU of the child (wait4's rusage)
 
 
 def run_measured(cmd: list[str], env: dict[str, str] | None = None, *, poll: float = 0.05,
@@ -170,7 +175,7 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, *, poll: flo
         out.seek(0)
         err.seek(0)
         result = ProcessRun(wall, proc.returncode, peak, usage.ru_maxrss * 1024, out.read(),
-                            err.read())
+                            err.read(), usage.ru_utime + usage.ru_stime)
     for suffix in (".out", ".err"):
         Path(f"{out_path}{suffix}").unlink(missing_ok=True)
     return result
@@ -201,10 +206,10 @@ class SyncRun:
 
 
 def run_sync(sim: Simulator, warehouse: Path, label: str, *, extra_env: dict[str, str] | None
-             = None, profile_to: Path | None = None) -> SyncRun:
+             = None, profile_to: Path | None = None, args: tuple[str, ...] = ()) -> SyncRun:
     env = {**os.environ, "SIPPET_BASE_URL": sim.url, "SIPPET_API_KEY": API_KEY,
            "SIPPET_WAREHOUSE": str(warehouse), **(extra_env or {})}
-    cmd = [*sync_command(), "sync", "--no-models"]
+    cmd = [*sync_command(), "sync", "--no-models", *args]
     if any(k.startswith("BENCH_") for k in env):
         cmd = [PYTHON, "-m", "bench.sync_variant", "sync", "--no-models"]
     if profile_to is not None:
@@ -272,6 +277,7 @@ def duckdb_reference(ndjson: Path, db: Path) -> dict[str, Any]:
     result["seconds"] = result["load_seconds"] + result["checkpoint_seconds"]
     result["process_wall_seconds"] = proc.wall_seconds
     result["peak_rss_bytes"] = proc.maxrss_bytes
+    result["cpu_seconds"] = proc.cpu_seconds
     return result
 
 

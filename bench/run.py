@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import latency
 from bench.harness import (
     ROOT,
     Simulator,
@@ -45,6 +46,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="also measure the peak RSS of a full sync of 4M audit events")
     p.add_argument("--memory-scale", type=int, default=4_000_000, help=argparse.SUPPRESS)
     p.add_argument("--full", action="store_true", help="everything (= --memory-4m)")
+    p.add_argument("--latency-scale", type=int, default=100_000,
+                   help="audit events of the latency-hiding section (default 100k)")
+    p.add_argument("--no-latency", action="store_true", help="skip the latency section")
     p.add_argument("--days", type=int, default=30, help="simulated history (default 30 days)")
     p.add_argument("--change", type=float, default=0.01,
                    help="fraction of the history the clock advances for the incremental sync")
@@ -58,6 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.quick:
         args.scale = 100_000
+        args.latency_scale = min(args.latency_scale, 20_000)
     if args.full:
         args.memory_4m = True
     return args
@@ -119,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             _say(f"  {noop.process.wall_seconds:.2f}s, {noop.landed:,} records landed")
             r["warehouse_bytes"] = wh.stat().st_size
 
+        if not args.no_latency:
+            r["latency"] = latency.measure(args.latency_scale, args.days, work, _say)
         if args.memory_4m:
             r["memory_big"] = _memory_run(args.memory_scale, args.days, work, extra_env,
                                           r["full"]["wall_seconds"] * args.memory_scale
@@ -238,6 +245,8 @@ def render(r: dict[str, Any]) -> str:
             f"| requests: {label} sync | {s['requests']:,} pages, {s['bytes_served'] / MB:,.1f}"
             f" MB, {s['rows_served']:,} rows served | {per} | | |")
     lines += [
+        "",
+        *(latency.render(r["latency"]) if "latency" in r else []),
         "",
         "Full sync per stream (from `sippet._sync_runs`):",
         "",

@@ -5,7 +5,8 @@ offset pages, a run of `list_calls` windows, an id range, the re-read of held id
 (at most `concurrency`) walk sources; the thread iterating `FanOut.events` (the writer)
 validates and commits. Memory stays bounded: a worker takes a page token before asking for
 its next page and the writer gives it back once the page is handled, so at most
-`concurrency` pages are fetched but not yet handled, whatever the number of sources.
+`PAGES_PER_WORKER * concurrency` pages are fetched or in flight but not yet handled,
+whatever the number of sources (the client's gate keeps requests in flight to `concurrency`).
 
 The first source walks alone until the writer has handled its first event (first contact: a
 refused key or a down host fails one request, not `concurrency` of them).
@@ -25,6 +26,9 @@ from typing import Any
 Pages = Iterator[tuple[Any, str]]
 
 _POLL_SECONDS = 0.1
+#: Pages a worker may have fetched ahead of the writer: one being handled while the next is
+#: on the wire keeps every worker busy while the writer commits a batch.
+PAGES_PER_WORKER = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,7 +59,7 @@ class FanOut:
                  attribute: Callable[[str], AbstractContextManager[Any]] | None = None) -> None:
         self._concurrency = concurrency
         self._attribute = attribute or (lambda stream: nullcontext())
-        self._tokens = threading.Semaphore(concurrency)
+        self._tokens = threading.Semaphore(PAGES_PER_WORKER * concurrency)
         self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._cancelled: set[str] = set()
         self._stop = threading.Event()

@@ -64,7 +64,8 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: SippetSettings, spec: Stream
     return ReadPlan(start=start, end=end, page_size=settings.page_size,
                     commit_every_pages=settings.commit_every_pages, reread_ids=tuple(reread),
                     untimed_ids=frozenset(untimed), read_untimed=mode != "window",
-                    held_rows=state.row_count(con, spec.table))
+                    held_rows=state.row_count(con, spec.table),
+                    concurrency=settings.max_concurrency)
 
 
 def _starting_cursor(con: duckdb.DuckDBPyConnection, spec: StreamSpec,

@@ -134,11 +134,13 @@ warehouse_option = click.option(
 @click.option("--base-url", default=None, help="API origin (env SIPPET_BASE_URL).")
 @click.option("--page-size", type=click.IntRange(1, 250), default=None,
               help="Rows per page, 1-250 (env SIPPET_PAGE_SIZE).")
+@click.option("--max-concurrency", type=click.IntRange(1, 64), default=None,
+              help="Requests in flight at once, 1-64 (env SIPPET_MAX_CONCURRENCY, default 4).")
 @click.option("--wait", "wait_seconds", type=click.FloatRange(0), default=0.0,
               help="Wait up to this many seconds for another process to release the file.")
 @click.option("--models/--no-models", default=True, help="Build the analytics models after.")
-def sync(streams, full_refresh, since, until, warehouse, base_url, page_size, wait_seconds,
-         models) -> None:
+def sync(streams, full_refresh, since, until, warehouse, base_url, page_size, max_concurrency,
+         wait_seconds, models) -> None:
     """Sync the Sippet streams into the warehouse (incremental by default)."""
     from pipelines.commands import run_sync
 
@@ -147,7 +149,8 @@ def sync(streams, full_refresh, since, until, warehouse, base_url, page_size, wa
     if since and since >= (until or datetime.now(UTC)):
         raise click.UsageError("--since must be before --until (or before now)")
     settings = _settings({"base_url": "--base-url", "warehouse": "--warehouse"},
-                         warehouse=warehouse, base_url=base_url, page_size=page_size)
+                         warehouse=warehouse, base_url=base_url, page_size=page_size,
+                         max_concurrency=max_concurrency)
     _require_key(settings)
     sys.exit(run_sync(settings, list(streams) or None, full_refresh=full_refresh, since=since,
                       until=until, wait_seconds=wait_seconds, build=models))

@@ -63,6 +63,11 @@ class FaultConfig(BaseModel):
     retry_after_seconds: float = Field(1.0, ge=0)
     slow_seconds: float = Field(2.0, ge=0)
     hang_seconds: float = Field(120.0, ge=0)
+    # scope: with `only_action` set, the faults above hit only that action's requests, from
+    # its (`only_after` + 1)-th request on (counted from this setting): a fault mid-walk
+    # of one stream, however many requests other streams send meanwhile
+    only_action: str | None = None
+    only_after: int = Field(0, ge=0)
 
     def active(self) -> dict[str, float]:
         """The non-zero rates (parameters excluded)."""
@@ -70,7 +75,8 @@ class FaultConfig(BaseModel):
 
 
 RATE_NAMES: tuple[str, ...] = tuple(
-    name for name in FaultConfig.model_fields if not name.endswith("_seconds")
+    name for name in FaultConfig.model_fields
+    if not name.endswith("_seconds") and not name.startswith("only_")
 )
 
 

@@ -19,6 +19,8 @@ from .resources import CallRefs, Calls, Resource, Transcripts
 from .store import Store
 from .util import US, from_us, stable_hash, to_us, uuid4_ints, uuid_str
 
+_NO_FAULTS = FaultConfig()
+
 RESOURCES = ("Call", "CallTranscript", "CallAiAuditEvent", "OperatorStatusEvent",
              "OperatorStatus", "AiAgent", "Queue", "PhoneNumber", "Conversation",
              "ConversationItem", "CallQueueEntry", "CallParticipant", "Contact", "Gateway")
@@ -51,6 +53,8 @@ class Simulator:
             self.resources[kind.name] = kind(self.store)
         self.matcher = Matcher()
         self._faults = config.faults.model_copy()
+        self._request_scope = threading.local()
+        self._action_requests: dict[Any, int] = {}
         self.request_log: list[dict[str, Any]] = []
         self.stats: dict[str, Any] = _empty_stats()
         self.request_counter = 0
@@ -92,13 +96,28 @@ class Simulator:
     # ---- faults ---------------------------------------------------------------------
     @property
     def faults(self) -> FaultConfig:
-        return self._faults
+        """The faults of the request this thread is answering (see `scope_faults`)."""
+        scoped = getattr(self._request_scope, "faults", None)
+        return self._faults if scoped is None else scoped
+
+    def scope_faults(self, action: Any) -> None:
+        """Called once per RPC request, on its thread: faults aimed at another action, or
+        at a later request of this one, do not apply to it."""
+        target = self._faults.only_action
+        if target is None:
+            self._request_scope.faults = None
+            return
+        with self.lock:
+            count = self._action_requests[action] = self._action_requests.get(action, 0) + 1
+        hit = action == target and count > self._faults.only_after
+        self._request_scope.faults = None if hit else _NO_FAULTS
 
     def set_faults(self, **rates: float) -> FaultConfig:
         """Change some fault rates/parameters; `set_faults()` with `reset=True` clears all."""
         with self.lock:
             base = FaultConfig() if rates.pop("reset", False) else self._faults
             self._faults = FaultConfig(**{**base.model_dump(), **rates})
+            self._action_requests = {}
             return self._faults
 
     def clear_faults(self) -> FaultConfig:

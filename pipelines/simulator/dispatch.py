@@ -96,6 +96,7 @@ def _rpc(sim: Simulator, method: str, path: str, headers: dict[str, str], body: 
         entry[name] = request.get(name)
     counter = sim.next_request()
     rng = random.Random(stable_hash(sim.config.seed, "request", counter))
+    sim.scope_faults(request.get("action"))
     f = sim.faults
     fault = next((kind for kind in ("drop", "hang", "rate_limit", "server_error",
                                     "internal_error", "slow", "malformed")

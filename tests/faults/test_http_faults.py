@@ -4,7 +4,7 @@ page), never loses or duplicates committed rows, and a rerun without the fault i
 from __future__ import annotations
 
 import time
-from typing import Any
+from datetime import timedelta
 
 import pytest
 
@@ -50,12 +50,12 @@ MID_WALK = [
 ]
 
 
-def _fault_after_first_commit(server: Any, stream: str, faults: dict[str, float]):
-    """A progress hook switching `faults` on once `stream` has committed rows."""
-    def hook(run: Any) -> None:
-        if run.spec.name == stream and run.counters.rows_inserted and not run.pending_pages:
-            server.simulator.set_faults(**faults)
-    return hook
+#: Requests of the stream's action answered before its fault starts: enough for two pages
+#: (one commit of `commit_every_pages=2`); list_calls first counts its window with ids.
+CLEAN_REQUESTS = {"call_transcripts": 2, "calls": 3}
+#: The simulator's history (tiny scale): reading from just before it, list_calls's first
+#: windows hold rows instead of years of empty history.
+HISTORY = timedelta(days=3, hours=1)
 
 
 @pytest.mark.parametrize(
@@ -67,12 +67,14 @@ def _fault_after_first_commit(server: Any, stream: str, faults: dict[str, float]
 def test_fault_mid_walk_fails_clearly_keeps_committed_rows(
         sim_factory, warehouse, stream, faults, overrides, page_type, error, parts):
     server = sim_factory(default_page_type=page_type)
-    # One request at a time: the fault switches on after the stream's first commit, and the
-    # rest of its walk is then certain to meet it (with slices read at once, the stream's
-    # last request may already be answered). Faults at concurrency 8: tests/e2e.
-    settings = fast_settings(server, warehouse, max_concurrency=1, **overrides)
+    # The fault hits only this stream's action, after its first two pages; one request at a
+    # time, so those are the first two pages of its walk (faults at concurrency 8: tests/e2e).
+    server.simulator.set_faults(**faults, only_action=ACTIONS[stream],
+                                only_after=CLEAN_REQUESTS[stream])
+    settings = fast_settings(server, warehouse, max_concurrency=1,
+                             start_date=server.simulator.now - HISTORY, **overrides)
     clock = time.monotonic()
-    results = by_stream(sync(settings, progress=_fault_after_first_commit(server, stream, faults)))
+    results = by_stream(sync(settings))
     elapsed = time.monotonic() - clock
     failed = results[stream]
     assert failed.status == "failed"

@@ -15,8 +15,10 @@ import duckdb
 
 from pipelines.readers import ReadPlan, lookback_start
 from pipelines.settings import SippetSettings
+from pipelines.slices import time_slice_count
 from pipelines.streams import StreamKind, StreamSpec
 from pipelines.timestamps import format_instant, parse_instant
+from pipelines.windows import WINDOW_TARGET_ROWS
 from warehouse import state
 
 log = logging.getLogger("pipelines.sync")
@@ -65,7 +67,22 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: SippetSettings, spec: Stream
                     commit_every_pages=settings.commit_every_pages, reread_ids=tuple(reread),
                     untimed_ids=frozenset(untimed), read_untimed=mode != "window",
                     held_rows=state.row_count(con, spec.table),
-                    concurrency=settings.max_concurrency)
+                    concurrency=_parts(con, settings, spec, mode, cursor, start, end))
+
+
+def _parts(con: duckdb.DuckDBPyConnection, settings: SippetSettings, spec: StreamSpec,
+           mode: str, cursor: datetime | None, start: datetime | None, end: datetime) -> int:
+    """How many parts the read is cut into (id walks decide from the rows they hold)."""
+    limit = settings.max_concurrency
+    if limit == 1 or spec.cursor_column is None or start is None:
+        return limit
+    if cursor is None and mode != "window":
+        return limit  # a first read: nothing held says how dense the range is
+    held_until = end if mode == "window" or cursor is None else max(start, min(cursor, end))
+    held = state.count_between(con, spec.table, spec.cursor_column, start, held_until)
+    per_request = WINDOW_TARGET_ROWS if spec.kind is StreamKind.TIME_WINDOWS \
+        else settings.page_size
+    return time_slice_count(held, held_until - start, end - start, per_request, limit)
 
 
 def _starting_cursor(con: duckdb.DuckDBPyConnection, spec: StreamSpec,

@@ -1,8 +1,9 @@
 """Cut one stream's read into parts that can be walked at once.
 
-- A time range is cut into slices of equal length. A read from the very beginning
-  (`SIPPET_START_DATE`) first asks for the single oldest record, so the slices cover the data
-  rather than years of empty history.
+- A time range is cut into slices of equal length. A first read (no cursor yet) is cut into
+  `concurrency` slices and first asks for the single oldest record, so the slices cover the
+  data rather than years of empty history; a later read is cut as finely as the rows already
+  held in its range say it is worth (a 15-minute increment is usually one slice).
 - An id walk is cut into ranges of the id space. Ids are random UUIDs, so ranges of equal
   width hold about equal shares of the rows; a table held small is not split (each range
   costs at least one request).
@@ -23,6 +24,8 @@ from pipelines.timestamps import format_instant, parse_instant
 PROBE_RANGES_LONGER_THAN = timedelta(days=1)
 #: An id walk is split only when the table held at least this many pages per range.
 PAGES_PER_ID_RANGE = 2
+#: A time range already partly held is cut only when each slice would hold this many pages.
+PAGES_PER_SLICE = 2
 _UUID_SPACE = 1 << 128
 
 
@@ -113,3 +116,15 @@ def probed_slices(client: RpcRunner, action: str, field: str, start: datetime, e
     bounds = time_slices(slice_start(client, action, field, start, end, count), end, count)
     bounds[0] = (start, bounds[0][1])
     return bounds
+
+
+def time_slice_count(held: int, held_span: timedelta, span: timedelta, rows_per_request: int,
+                     concurrency: int) -> int:
+    """Slices worth cutting a time range into, from the rows held in part of it.
+
+    `held` rows lie in the `held_span` already read (e.g. the lookback up to the cursor); the
+    whole range spans `span`. A slice costs at least one request, so a range expected to
+    hold fewer than `PAGES_PER_SLICE` requests' worth per slice is cut less, or not at all.
+    """
+    expected = held * (span / held_span) if held_span > timedelta(0) else held
+    return max(1, min(concurrency, int(expected // (rows_per_request * PAGES_PER_SLICE))))

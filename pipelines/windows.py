@@ -15,6 +15,9 @@ from pipelines.errors import PaginationError
 from pipelines.paging import RpcRunner
 from pipelines.timestamps import format_instant
 
+#: Rows a `list_calls` window aims at (one unpaginated response).
+WINDOW_TARGET_ROWS = 2000
+
 
 @dataclass
 class Window:
@@ -66,7 +69,7 @@ def iter_time_windows(
     sort: str | None,
     extra_filter: dict[str, Any] | None = None,
     initial: timedelta = timedelta(days=1),
-    target_rows: int = 2000,
+    target_rows: int = WINDOW_TARGET_ROWS,
     min_window: timedelta = timedelta(minutes=1),
     max_window: timedelta = timedelta(days=31),
 ) -> Iterator[Window]:

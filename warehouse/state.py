@@ -216,3 +216,11 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     """Rows held by a registry-declared table."""
     row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
     return int(row[0]) if row else 0
+
+
+def count_between(con: duckdb.DuckDBPyConnection, table: str, column: str, start: datetime,
+                  end: datetime) -> int:
+    """Rows of a registry-declared table whose `column` lies in [start, end)."""
+    row = con.execute(f"SELECT count(*) FROM {table} WHERE {column} >= ? AND {column} < ?",
+                      [start, end]).fetchone()
+    return int(row[0]) if row else 0

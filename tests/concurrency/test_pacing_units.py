@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pipelines.pacing import RECOVERY_ROUNDS, RequestGate
-from pipelines.slices import id_range_count, id_ranges, time_slices
+from pipelines.slices import id_range_count, id_ranges, time_slice_count, time_slices
 from pipelines.watermark import Watermark
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -114,3 +114,13 @@ def test_small_tables_are_not_split():
     assert id_range_count(held_rows=799, page_size=200, concurrency=4) == 1
     assert id_range_count(held_rows=800, page_size=200, concurrency=4) == 2
     assert id_range_count(held_rows=10**6, page_size=200, concurrency=4) == 4
+
+
+def test_a_range_partly_held_is_cut_as_finely_as_its_density_is_worth():
+    hour = timedelta(hours=1)
+    # 90 min held with 300 rows, 105 min to read: ~350 rows, under two pages of 200 per slice
+    assert time_slice_count(300, 1.5 * hour, 1.75 * hour, 200, 4) == 1
+    # the same span held 3,000 rows: ~3,500 expected, cut into every slice allowed
+    assert time_slice_count(3000, 1.5 * hour, 1.75 * hour, 200, 4) == 4
+    assert time_slice_count(1000, 1.5 * hour, 1.75 * hour, 200, 4) == 2
+    assert time_slice_count(10**6, hour, hour, 200, 1) == 1

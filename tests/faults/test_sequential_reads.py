@@ -48,7 +48,7 @@ def test_resuming_from_every_saved_state_gives_the_same_warehouse(
     exactly what a crash at that instant leaves behind. Resuming from each one must end with
     the same warehouse and the same cursors as the uninterrupted sync."""
     server = sim_factory()
-    settings = fast_settings(server, warehouse, page_size=50, commit_every_pages=6)
+    settings = fast_settings(server, warehouse, page_size=50, commit_every_pages=10)
     saved: list[Path] = []
     real_crash_point = pipelines.batch.crash_point
 

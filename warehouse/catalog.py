@@ -9,12 +9,14 @@ shows the types the real build produces and cannot drift from the SQL.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from functools import cache
 
 import duckdb
 
 from warehouse.analytics import build_models
+from warehouse.lake import retry_on_conflict
 from warehouse.store import open_warehouse
 
 #: {"schema.table": (table description, {column: description})}
@@ -29,17 +31,25 @@ def comment_tables(con: duckdb.DuckDBPyConnection, docs: TableDocs) -> None:
     would conflict with). Columns described but absent from the table (a field added before
     its migration) are skipped rather than failing the caller.
     """
-    statements = [sql for table, doc in docs.items() for sql in _comment_changes(con, table, doc)]
-    if not statements:
-        return
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for sql in statements:
-            con.execute(sql)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    def attempt() -> None:
+        # Recomputed per attempt: after a conflict another writer may have written them.
+        statements = [sql for table, doc in docs.items()
+                      for sql in _comment_changes(con, table, doc)]
+        if not statements:
+            return
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for sql in statements:
+                con.execute(sql)
+            con.execute("COMMIT")
+        except BaseException:
+            # A failed COMMIT has already ended the transaction: only the cause propagates.
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise
+
+    # Two syncs starting together on a fresh lake both write the comments: one conflicts.
+    retry_on_conflict(attempt)
 
 
 def _comment_changes(con: duckdb.DuckDBPyConnection, table: str,

@@ -10,7 +10,8 @@ from datetime import datetime
 
 import dagster as dg
 
-from assets.resources import DUCKDB_POOL, SippetResource, WarehouseResource
+from assets.pools import raw_pool
+from assets.resources import SippetResource, WarehouseResource
 from pipelines.arrow_batch import arrow_schema
 from pipelines.streams import STREAMS, StreamKind, StreamSpec
 from pipelines.sync import StreamResult, sync
@@ -113,15 +114,18 @@ def _window(spec: StreamSpec, config: SyncWindow) -> tuple[datetime | None, date
 
 
 def build_raw_asset(
-    spec: StreamSpec, automation: dg.AutomationCondition, freshness: dg.FreshnessPolicy
+    spec: StreamSpec,
+    automation: dg.AutomationCondition,
+    freshness: dg.FreshnessPolicy,
+    pool: str,
 ) -> dg.AssetsDefinition:
-    """The asset that syncs one stream into its raw table."""
+    """The asset that syncs one stream into its raw table, in `pool` (assets/pools.py)."""
 
     @dg.asset(
         key=raw_asset_key(spec.name),
         group_name=RAW_GROUP,
         description=table_description(spec),
-        pool=DUCKDB_POOL,
+        pool=pool,
         kinds={"duckdb"},
         automation_condition=automation,
         freshness_policy=freshness,
@@ -160,7 +164,10 @@ def build_raw_asset(
 
 
 def build_raw_assets(
-    automation: dg.AutomationCondition, freshness: dg.FreshnessPolicy
+    automation: dg.AutomationCondition, freshness: dg.FreshnessPolicy, target: str
 ) -> list[dg.AssetsDefinition]:
-    """One asset per registered stream, in sync order."""
-    return [build_raw_asset(spec, automation, freshness) for spec in STREAMS.values()]
+    """One asset per registered stream, in sync order; pools chosen for `target`."""
+    return [
+        build_raw_asset(spec, automation, freshness, raw_pool(spec.name, target))
+        for spec in STREAMS.values()
+    ]

@@ -1,13 +1,16 @@
 """The pools follow the warehouse target: one writer pool on a file, a pool per table on a lake."""
 
 import dagster as dg
+import duckdb
 import pytest
 
 from assets.definitions import build_definitions
 from assets.executors import build_executor, celery_config
 from assets.pools import build_time_target, pools_of
+from assets.raw import lake_conflict
 from assets.resources import DUCKDB_POOL, WarehouseResource
 from pipelines.streams import STREAMS
+from warehouse.store import WarehouseError
 
 RAW_OPS = {f"sippet__{name}" for name in STREAMS}
 LAKE = "ducklake:postgres:dbname=sippet host=127.0.0.1 user=postgres"
@@ -61,3 +64,16 @@ def test_celery_config_from_env(monkeypatch) -> None:
     config = celery_config()
     assert (config["broker"], config["backend"]) == ("pyamqp://guest@127.0.0.1:5672//", "rpc://")
     assert config["config_source"]["broker_transport_options"]["global_keyprefix"] == "team-a:"
+
+
+def test_a_lake_write_conflict_anywhere_in_the_chain_is_retryable() -> None:
+    """Two streams syncing at once can conflict on a statement the sync does not retry (the
+    table comments at its start): the raw asset then asks Dagster for another attempt."""
+    conflict = duckdb.TransactionException(
+        "Failed to commit DuckLake transaction. Transaction conflict - attempting to alter table")
+    rollback = duckdb.TransactionException("cannot rollback - no transaction is active")
+    rollback.__context__ = conflict
+    error = WarehouseError("warehouse write failed")
+    error.__cause__ = rollback
+    assert lake_conflict(error)
+    assert not lake_conflict(WarehouseError("No space left on device"))

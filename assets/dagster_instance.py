@@ -1,7 +1,7 @@
 """The Dagster instance class named in dagster.yaml: default SQLite storage, with a pool slot
 claim that holds across processes.
 
-Why: in Dagster 1.13.28 `SqlEventLogStorage._claim_concurrency_slot` picks a free slot with
+Why: in Dagster 1.13.27 `SqlEventLogStorage._claim_concurrency_slot` picks a free slot with
 `SELECT ... FOR UPDATE SKIP LOCKED` and then claims it with `UPDATE ... WHERE id = <slot>`.
 SQLite ignores `FOR UPDATE`, and pysqlite opens no transaction for a `SELECT`, so two runs whose
 steps claim at the same moment both read the one free slot of `sippet_duckdb` and both "claim"

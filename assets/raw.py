@@ -10,13 +10,15 @@ from datetime import datetime
 
 import dagster as dg
 
-from assets.resources import DUCKDB_POOL, SippetResource, WarehouseResource
+from assets.pools import raw_pool
+from assets.resources import SippetResource, WarehouseResource
 from pipelines.arrow_batch import arrow_schema
 from pipelines.streams import STREAMS, StreamKind, StreamSpec
 from pipelines.sync import StreamResult, sync
 from pipelines.table_docs import column_descriptions, table_description
 from warehouse.catalog import column_types
-from warehouse.store import WarehouseLockedError
+from warehouse.lake import is_conflict
+from warehouse.store import WarehouseError, WarehouseLockedError
 
 RAW_GROUP = "sippet_raw"
 #: Backstop for a writer outside Dagster (CLI sync, notebook); runs are serialized by the pool.
@@ -94,6 +96,19 @@ def stream_failure(result: StreamResult) -> dg.Failure:
     )
 
 
+def lake_conflict(exc: BaseException | None) -> bool:
+    """Whether a DuckLake write conflict is anywhere in the error's chain. The sync retries
+    its flushes, but not every statement (e.g. the table comments at its start, which two
+    streams syncing at once can both alter): another attempt of the step may pass."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if is_conflict(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def _window(spec: StreamSpec, config: SyncWindow) -> tuple[datetime | None, datetime | None]:
     if config.since is None and config.until is None:
         return None, None
@@ -113,15 +128,18 @@ def _window(spec: StreamSpec, config: SyncWindow) -> tuple[datetime | None, date
 
 
 def build_raw_asset(
-    spec: StreamSpec, automation: dg.AutomationCondition, freshness: dg.FreshnessPolicy
+    spec: StreamSpec,
+    automation: dg.AutomationCondition,
+    freshness: dg.FreshnessPolicy,
+    pool: str,
 ) -> dg.AssetsDefinition:
-    """The asset that syncs one stream into its raw table."""
+    """The asset that syncs one stream into its raw table, in `pool` (assets/pools.py)."""
 
     @dg.asset(
         key=raw_asset_key(spec.name),
         group_name=RAW_GROUP,
         description=table_description(spec),
-        pool=DUCKDB_POOL,
+        pool=pool,
         kinds={"duckdb"},
         automation_condition=automation,
         freshness_policy=freshness,
@@ -147,6 +165,10 @@ def build_raw_asset(
                 (rows,) = con.execute(f"select count(*) from {spec.table}").fetchone()
         except WarehouseLockedError as exc:  # a writer outside Dagster: worth another attempt
             raise dg.Failure(str(exc), allow_retries=True) from None
+        except WarehouseError as exc:
+            if not lake_conflict(exc):
+                raise
+            raise dg.Failure(f"lake write conflict: {exc}", allow_retries=True) from None
         window = {"window_since": config.since, "window_until": config.until}
         return dg.MaterializeResult(
             metadata={
@@ -160,7 +182,10 @@ def build_raw_asset(
 
 
 def build_raw_assets(
-    automation: dg.AutomationCondition, freshness: dg.FreshnessPolicy
+    automation: dg.AutomationCondition, freshness: dg.FreshnessPolicy, target: str
 ) -> list[dg.AssetsDefinition]:
-    """One asset per registered stream, in sync order."""
-    return [build_raw_asset(spec, automation, freshness) for spec in STREAMS.values()]
+    """One asset per registered stream, in sync order; pools chosen for `target`."""
+    return [
+        build_raw_asset(spec, automation, freshness, raw_pool(spec.name, target))
+        for spec in STREAMS.values()
+    ]

@@ -1,0 +1,193 @@
+"""Dagster beyond one process: Postgres run storage, steps on Celery workers, one shared lake.
+
+Two `dagster-celery` worker processes (Redis broker, keys under a per-test prefix) and one
+`dagster asset materialize` process share a Dagster instance whose storage is a throwaway
+Postgres database (docs/dagster-postgres.yaml as is). Four raw assets (one stream of each kind;
+all of them with SIPPET_TEST_LAKE_STREAMS=all) sync into a Postgres-catalog lake with data on
+moto's S3 server. The tables must equal the simulator's
+ground truth, every step must have run in a worker (not in the run's process), in both
+workers, each stream under its own pool.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import psutil
+import pytest
+import redis
+import yaml
+
+from assets.executors import celery_config
+from assets.pools import LAKE_POOL_PREFIX
+from pipelines.streams import STREAMS, StreamKind
+from tests.dagster.dagster_harness import REPO_ROOT
+from tests.lake import servers
+from tests.lake.conftest import (  # noqa: F401 (fixtures)
+    pg_databases,
+    pg_lake,
+    pg_port,
+    s3_endpoint,
+)
+from tests.truth import diff_warehouse
+
+BIN = Path(sys.executable).parent
+#: One stream of each kind (time windows, time cursor, new ids, snapshot): two rounds of steps
+#: on the two workers. A stream costs ~6 s on a lake even when tiny, so all fourteen take
+#: ~2.5 min here, too long for CI's budget: SIPPET_TEST_LAKE_STREAMS=all runs them all.
+STREAMS_RUN = ("calls", "call_transcripts", "operator_status_events", "queues")
+BROKER = "redis://127.0.0.1:6379/0"
+WORKERS = 2
+
+
+@pytest.fixture
+def dagster_pg(pg_port: int) -> Iterator[str]:  # noqa: F811 (fixture)
+    """The URL of a throwaway database for Dagster's storage, dropped afterwards."""
+    name = f"sippet_dagster_test_{uuid.uuid4().hex[:8]}"
+    servers.admin(pg_port, f"CREATE DATABASE {name}")
+    yield f"postgresql+psycopg2://postgres@127.0.0.1:{pg_port}/{name}"
+    servers.admin(pg_port, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def cluster_env(sim_factory, pg_lake, dagster_pg, tmp_path) -> dict:  # noqa: F811
+    """The environment shared by the workers and the run: instance, API, lake, broker."""
+    try:
+        redis.Redis.from_url(BROKER, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        servers.unavailable(f"Redis is not reachable at {BROKER}: {exc}")
+    sim = sim_factory(days=1)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((REPO_ROOT / "docs" / "dagster-postgres.yaml").read_text())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIPPET_", "DAGSTER_"))}
+    env.update(
+        pg_lake.env,
+        DAGSTER_HOME=str(home),
+        DAGSTER_PG_URL=dagster_pg,
+        SIPPET_BASE_URL=sim.url,
+        SIPPET_API_KEY=sim.api_key,
+        SIPPET_WAREHOUSE=pg_lake.target,
+        SIPPET_DAGSTER_EXECUTOR="celery",
+        SIPPET_CELERY_BROKER=BROKER,
+        SIPPET_CELERY_KEY_PREFIX=f"sippet-test-{uuid.uuid4().hex[:8]}:",
+        # `dagster-celery worker start` runs `celery` from PATH: this venv's
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    # One process creates the storage's tables first: processes opening a fresh Postgres
+    # instance at once race on CREATE TABLE (docs/scaling.md: `dagster instance migrate`).
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DAGSTER_PG_URL", dagster_pg)
+        dg.DagsterInstance.from_config(str(home)).dispose()
+    return {"env": env, "sim": sim, "lake": pg_lake, "home": home}
+
+
+def _wait_ready(log: Path, proc: subprocess.Popen, timeout: float = 90.0) -> None:
+    # Polls a condition (celery logs "ready." once it consumes), it does not guess a duration.
+    deadline = time.monotonic() + timeout
+    while " ready." not in log.read_text(errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"celery worker did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def celery_workers(cluster_env, tmp_path) -> Iterator[list[subprocess.Popen]]:
+    """Two `dagster-celery worker start` processes, each running one step at a time."""
+    env = cluster_env["env"]
+    config = tmp_path / "celery.yaml"
+    with pytest.MonkeyPatch.context() as mp:  # celery_config() reads the prefix from env
+        mp.setenv("SIPPET_CELERY_KEY_PREFIX", env["SIPPET_CELERY_KEY_PREFIX"])
+        mp.setenv("SIPPET_CELERY_BROKER", BROKER)
+        config.write_text(yaml.safe_dump({"execution": {"config": celery_config()}}))
+    procs, logs = [], []
+    for n in range(WORKERS):
+        log = tmp_path / f"worker{n}.log"
+        logs.append(log)
+        procs.append(subprocess.Popen(
+            [BIN / "dagster-celery", "worker", "start", "-A", "dagster_celery.app",
+             "-y", config, "--name", f"sippet{n}-{uuid.uuid4().hex[:6]}", "--", "--pool=solo"],
+            cwd=REPO_ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the CLI runs celery as a child
+        ))
+    try:
+        for proc, log in zip(procs, logs, strict=True):
+            _wait_ready(log, proc)
+        yield procs
+    finally:
+        for proc in procs:
+            _signal_group(proc, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                _signal_group(proc, signal.SIGKILL)
+        # the broker's keys of this test (queues, bindings) go with it
+        broker = redis.Redis.from_url(BROKER)
+        stale = list(broker.scan_iter(match=f"{env['SIPPET_CELERY_KEY_PREFIX']}*"))
+        if stale:
+            broker.delete(*stale)
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    # the group of a worker this fixture started (the CLI and its celery child)
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.killpg(proc.pid, sig)
+
+
+def _worker_pids(procs: list[subprocess.Popen]) -> set[int]:
+    pids = set()
+    for proc in procs:
+        parent = psutil.Process(proc.pid)
+        pids |= {parent.pid, *(child.pid for child in parent.children(recursive=True))}
+    return pids
+
+
+@pytest.mark.slow
+def test_celery_workers_materialize_streams_into_one_lake(
+    cluster_env, celery_workers, monkeypatch
+) -> None:
+    env, sim, lake = cluster_env["env"], cluster_env["sim"], cluster_env["lake"]
+    workers = _worker_pids(celery_workers)
+    streams = list(STREAMS) if os.environ.get("SIPPET_TEST_LAKE_STREAMS") == "all" else [
+        *STREAMS_RUN]
+    run = subprocess.run(
+        [BIN / "dagster", "asset", "materialize", "-m", "assets.definitions",
+         "--select", ",".join(f"sippet/{name}" for name in streams)],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=240,
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-4000:]
+    assert sim.api_key not in output
+
+    monkeypatch.setenv("DAGSTER_PG_URL", env["DAGSTER_PG_URL"])
+    with dg.DagsterInstance.from_config(str(cluster_env["home"])) as instance:
+        [record] = instance.get_run_records()
+        assert record.dagster_run.status == dg.DagsterRunStatus.SUCCESS
+        starts = {
+            e.dagster_event.step_key: e.dagster_event.pid
+            for e in instance.all_logs(record.dagster_run.run_id)
+            if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.STEP_START
+        }
+        pools = {p.name for p in instance.event_log_storage.get_pool_limits()}
+    raw_steps = {f"sippet__{name}" for name in streams}
+    assert raw_steps <= set(starts)
+    # every step ran in a worker process, none in the run's own process, and both workers ran
+    # steps: two idle solo workers and four steps or more queued at once, one step per worker at
+    # a time, so the second step always goes to the second worker
+    assert set(starts.values()) <= workers  # the checks' steps too
+    assert len({starts[s] for s in raw_steps}) == WORKERS
+    # no single writer pool: each stream held its own
+    assert {f"{LAKE_POOL_PREFIX}{name}" for name in streams} <= pools
+
+    truth = [s for s in streams if STREAMS[s].kind is not StreamKind.HISTORY]
+    assert diff_warehouse(lake.target, sim.simulator, truth, env=lake.env) == []

@@ -1,7 +1,7 @@
 """The instance from dagster.yaml never hands the one `sippet_duckdb` slot to two runs at once.
 
 Two processes (as two `dagster job execute` runs are) claim the slot at the same moment, round
-after round. Dagster 1.13.28's stock SQLite storage gives it to both in a good share of rounds
+after round. Dagster 1.13.27's stock SQLite storage gives it to both in a good share of rounds
 (see assets/dagster_instance.py); with the compare-and-set claim exactly one process holds it in
 every round. The assertion is an invariant, so it cannot fail by timing when the claim is right.
 """

@@ -33,8 +33,11 @@ def run_reader(stop: Path) -> int:
     seen: list[list[int]] = []
     errors: list[str] = []
     con = connect(os.environ["SIPPET_WAREHOUSE"], read_only=True)
+    parent = os.getppid()
     while True:
-        last = stop.exists()  # checked before reading: the final read follows the sync's end
+        # checked before reading: the final read follows the sync's end; a test killed
+        # before it wrote the stop file leaves this process orphaned: stop polling then too
+        last = stop.exists() or os.getppid() != parent
         try:
             seen.append([con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES])
         except Exception as exc:  # the test asserts there are none

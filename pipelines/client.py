@@ -81,7 +81,7 @@ class SippetClient:
             verify=settings.verify_tls,
             transport=transport,
         )
-        self.gate = RequestGate(settings.max_concurrency)
+        self.gate = RequestGate(settings.max_concurrency, pauses=sleep is None)
         # Counters of the work the current thread is doing for (a stream), beside the total.
         self._attributed = threading.local()
         self._policy = RetryPolicy(settings, on_retry=self._count_retry, sleep=sleep)

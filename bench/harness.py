@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -300,3 +301,39 @@ def machine() -> dict[str, Any]:
         pass
     return {"cores": os.cpu_count(), "memory_gib": psutil.virtual_memory().total / 2**30,
             "cpu": cpu, "python": platform.python_version(), "duckdb": duck}
+
+
+@contextlib.contextmanager
+def moto_s3(work: Path, bucket: str) -> Iterator[str | None]:
+    """moto's S3 server on a free loopback port with `bucket` made; its endpoint URL, or None
+    when moto_server is not installed (it comes with the dev extra)."""
+    server = VENV_BIN / "moto_server"
+    if not server.exists():
+        yield None
+        return
+    port = free_port()
+    with open(work / "moto.log", "wb") as log:
+        proc = subprocess.Popen([str(server), "-H", "127.0.0.1", "-p", str(port)], stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        endpoint = f"http://127.0.0.1:{port}"
+        try:
+            _wait_listening(port, proc)
+            httpx.put(f"{endpoint}/{bucket}", timeout=30).raise_for_status()  # create bucket
+            yield endpoint
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def _wait_listening(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    # Polls a condition (the port accepts connections), not a guessed duration.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"moto_server exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("moto_server did not start listening")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -12,6 +14,7 @@ import pytest
 
 from pipelines.settings import SippetSettings
 from pipelines.simulator import SimulatorConfig, serve
+from pipelines.sync import sync
 
 ROOT = Path(__file__).resolve().parents[1]
 SIPPET_SYNC = str(Path(sys.executable).parent / "sippet-sync")
@@ -56,6 +59,45 @@ def sim(sim_factory):
 @pytest.fixture
 def warehouse(tmp_path: Path) -> str:
     return str(tmp_path / "warehouse.duckdb")
+
+
+@pytest.fixture(scope="session")
+def synced_template(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """A warehouse fully synced once per simulator configuration, then only ever copied.
+
+    The simulator is deterministic (seeded, explicit clock), so a fresh simulator with the same
+    options serves exactly the data this template holds: a copy stands for "synced it first"
+    and saves the tests that start from a synced warehouse one full sync each.
+    """
+    made: dict[str, Path] = {}
+
+    def template(**sim_options: object) -> Path:
+        key = json.dumps(sorted(sim_options.items()), default=str)
+        if key not in made:
+            path = tmp_path_factory.mktemp("synced") / "warehouse.duckdb"
+            config = SimulatorConfig(**{"scale": "tiny", "days": 3, **sim_options})
+            with serve(config) as server:
+                results = sync(settings_for(server, str(path)))
+            assert all(r.ok for r in results), [r.error for r in results]
+            made[key] = path
+        return made[key]
+
+    return template
+
+
+@pytest.fixture
+def synced_copy(synced_template: Callable[..., Path]) -> Callable[..., None]:
+    """`synced_copy(warehouse, **sim_options)`: put a copy of the synced template at
+    `warehouse` (the test's simulator must use the same `sim_options`)."""
+
+    def copy(warehouse: str, **sim_options: object) -> None:
+        template = synced_template(**sim_options)
+        for suffix in ("", ".wal"):  # the template is closed: normally no WAL is left
+            source = Path(f"{template}{suffix}")
+            if source.exists():
+                shutil.copyfile(source, f"{warehouse}{suffix}")
+
+    return copy
 
 
 def settings_for(server, warehouse: str, **overrides: object) -> SippetSettings:

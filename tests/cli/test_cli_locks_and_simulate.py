@@ -15,10 +15,11 @@ from tests.conftest import ROOT, SIPPET_SYNC, cli_env
 
 
 @pytest.fixture
-def synced(sim, warehouse) -> dict[str, str]:
-    env = cli_env(sim, warehouse)
-    assert cli(["sync", "--no-models"], env).returncode == 0
-    return env
+def synced(sim, warehouse, synced_copy) -> dict[str, str]:
+    """The CLI's environment for a synced warehouse (a copy of the session's template: the
+    lock tests need an existing warehouse, not one more CLI sync each)."""
+    synced_copy(warehouse)
+    return cli_env(sim, warehouse)
 
 
 def test_locked_sync_exits_3_naming_the_holder_and_wait(synced, warehouse):

@@ -74,9 +74,9 @@ def test_wallet_keeps_one_row_per_sync_equal_to_the_summary(sim, warehouse):
     assert [json.loads(r[3]) for r in rows] == summaries
 
 
-def test_incremental_syncs_follow_deletes_mutations_and_late_items(sim, warehouse):
+def test_incremental_syncs_follow_deletes_mutations_and_late_items(sim, warehouse, synced_copy):
     settings = settings_for(sim, warehouse)
-    _by_stream(sync(settings))
+    synced_copy(warehouse)  # = a first full sync of this simulator (see conftest)
     names = ("queues", "phone_numbers", "call_queue_entries", "call_participants",
              "conversations", "conversation_items")
     totals = {n: {"rows_inserted": 0, "rows_updated": 0, "rows_deleted": 0} for n in names}

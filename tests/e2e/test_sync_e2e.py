@@ -39,9 +39,9 @@ def test_full_sync_equals_ground_truth_and_rerun_changes_nothing(sim, warehouse)
     assert diff_warehouse(warehouse, sim.simulator) == []
 
 
-def test_incremental_follows_time(sim, warehouse):
+def test_incremental_follows_time(sim, warehouse, synced_copy):
     settings = settings_for(sim, warehouse)
-    sync(settings)
+    synced_copy(warehouse)  # = a first full sync of this simulator (see conftest)
     open_calls = _open_call_count(warehouse)
     assert open_calls > 0, "the dataset should hold calls in progress"
     calls_updated = events_inserted = 0
@@ -57,9 +57,9 @@ def test_incremental_follows_time(sim, warehouse):
     assert calls_updated >= open_calls  # every call open at the first sync has completed
 
 
-def test_late_events_within_lookback_are_caught(sim, warehouse):
+def test_late_events_within_lookback_are_caught(sim, warehouse, synced_copy):
     settings = settings_for(sim, warehouse)
-    sync(settings)
+    synced_copy(warehouse)  # = a first full sync of this simulator (see conftest)
     # Small steps: many late rows (committed up to 30 min after occurredAt) land behind
     # the cursor between two syncs; only the lookback re-read finds them.
     for _ in range(6):
@@ -68,9 +68,9 @@ def test_late_events_within_lookback_are_caught(sim, warehouse):
     assert diff_warehouse(warehouse, sim.simulator) == []
 
 
-def test_operator_removed_leaves_snapshot_table(sim, warehouse):
+def test_operator_removed_leaves_snapshot_table(sim, warehouse, synced_copy):
     settings = settings_for(sim, warehouse)
-    sync(settings)
+    synced_copy(warehouse)  # = a first full sync of this simulator (see conftest)
     before = _count(warehouse, "sippet.operator_statuses")
     deleted = 0
     for _ in range(8):
@@ -99,9 +99,9 @@ def test_requests_stay_within_protocol(sim, warehouse):
     assert not [e for e in log if e["action"] == "list_calls" and e["page"] is not None]
 
 
-def test_full_refresh_repairs_a_deleted_day(sim, warehouse):
+def test_full_refresh_repairs_a_deleted_day(sim, warehouse, synced_copy):
     settings = settings_for(sim, warehouse)
-    sync(settings)
+    synced_copy(warehouse)  # = a first full sync of this simulator (see conftest)
     con = duckdb.connect(warehouse)
     deleted = con.execute(
         "DELETE FROM sippet.call_ai_audit_events WHERE occurred_at < "
@@ -114,9 +114,9 @@ def test_full_refresh_repairs_a_deleted_day(sim, warehouse):
     assert diff_warehouse(warehouse, sim.simulator) == []
 
 
-def test_since_until_window_does_not_move_cursor(sim, warehouse):
+def test_since_until_window_does_not_move_cursor(sim, warehouse, synced_copy):
     settings = settings_for(sim, warehouse)
-    sync(settings)
+    synced_copy(warehouse)  # = a first full sync of this simulator (see conftest)
     con = duckdb.connect(warehouse)
     cursor = con.execute(
         "SELECT cursor_value FROM sippet._sync_state WHERE stream = 'call_transcripts'"

@@ -16,8 +16,8 @@ from warehouse.store import connect, open_warehouse
 
 
 @pytest.fixture
-def synced_file(sim, warehouse):
-    sync(settings_for(sim, warehouse))
+def synced_file(sim, warehouse, synced_copy):
+    synced_copy(warehouse, days=2)  # = a full sync of `sim` (two days, see lake/conftest.py)
     con = open_warehouse(warehouse)
     build_models(con)
     con.close()

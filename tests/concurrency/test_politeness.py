@@ -1,15 +1,20 @@
 """A 429 with Retry-After pauses the whole client, not only the worker that got it.
 
-Read from the simulator's own request log (server-side monotonic stamps; the simulator
-runs in this process, so the clock is shared): a 429 answer is stamped before its first byte
-leaves, so the client reads it no earlier than the stamp T, pauses until at least
-T + Retry-After, and grants no slot meanwhile. The only requests that can reach the server
-inside [T, T + Retry-After) are those already in flight when the 429 was read: at most
-`concurrency - 1`. Without the shared pause the other workers would go on paging.
+Checked against the simulator's own request log (server-side monotonic stamps; the simulator
+runs in this process, so the clock is the one the client's gate uses). The gate is observed
+at the instant it sets a pause, under its own lock: no slot can be granted between that
+instant and the pause's end, so the only requests that may reach the server in between are
+the ones already in flight then. Without the shared pause the other workers would go on
+paging through the window.
 """
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
+from pipelines.pacing import RequestGate
 from pipelines.sync import sync
 from tests.conftest import settings_for
 from tests.truth import diff_warehouse
@@ -18,7 +23,23 @@ RETRY_AFTER = 0.3
 CONCURRENCY = 4
 
 
-def test_no_request_starts_inside_another_requests_retry_after(sim_factory, warehouse):
+@pytest.fixture
+def pauses(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, float, int]]:
+    """(set at, paused until, other requests in flight) for every pause of every gate."""
+    seen: list[tuple[float, float, int]] = []
+    original = RequestGate.back_off
+
+    def observed(gate: RequestGate, seconds: float) -> None:
+        with gate._changed:  # the gate's own (re-entrant) lock: no slot moves meanwhile
+            at, others = time.monotonic(), gate.in_flight - 1
+            original(gate, seconds)
+            seen.append((at, gate.paused_until, others))
+
+    monkeypatch.setattr(RequestGate, "back_off", observed)
+    return seen
+
+
+def test_no_request_starts_inside_another_requests_retry_after(sim_factory, warehouse, pauses):
     server = sim_factory()
     server.simulator.set_faults(rate_limit=0.05, retry_after_seconds=RETRY_AFTER)
     settings = settings_for(server, warehouse, max_concurrency=CONCURRENCY, page_size=100,
@@ -27,13 +48,13 @@ def test_no_request_starts_inside_another_requests_retry_after(sim_factory, ware
     assert all(r.ok for r in results), [r.error for r in results if not r.ok]
     log = list(server.simulator.request_log)
     limited = [e for e in log if e["fault"] == "rate_limit"]
-    assert len(limited) >= 3, f"only {len(limited)} rate-limited answers: the test needs some"
-    for answer in limited:
-        start = answer["finished"]
-        inside = [e for e in log if e is not answer
-                  and start < e["started"] < start + RETRY_AFTER]
-        assert len(inside) <= CONCURRENCY - 1, (
-            f"{len(inside)} requests reached the server within {RETRY_AFTER} s of a 429")
+    assert len(pauses) == len(limited) >= 3, (len(pauses), len(limited))
+    for at, until, in_flight in pauses:
+        assert until >= at + RETRY_AFTER
+        inside = [e for e in log if at < e["started"] < until]
+        assert len(inside) <= in_flight <= CONCURRENCY - 1, (
+            f"{len(inside)} requests reached the server during a {RETRY_AFTER} s pause "
+            f"set with {in_flight} others in flight")
     served = [e for e in log if e["fault"] is None]
     assert len(served) > 10 * len(limited)
     server.simulator.set_faults()

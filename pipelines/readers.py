@@ -89,12 +89,10 @@ class StreamRead:
                 self.run.flush()
 
     def on_done(self, source: Source) -> None:
+        # No commit here: on a lake every commit is a catalog transaction and a Parquet
+        # file, so a part's tail waits for the batch (or the stream's end) like any page.
         if source.slice_index is not None:
             self.run.watermark.finish(source.slice_index)
-        if not self.snapshot and self.run.pending_pages:
-            # A finished part commits its tail now rather than when the stream ends: only
-            # streams with a part being walked hold an uncommitted batch (bounded memory).
-            self.run.flush()
 
     def finish(self) -> None:
         """Every source is done: commit the rest (a snapshot: the complete walk at once)."""

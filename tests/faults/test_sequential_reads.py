@@ -47,9 +47,9 @@ def test_resuming_from_every_saved_state_gives_the_same_warehouse(
         sim_factory, warehouse, tmp_path, monkeypatch):
     """Copy the DuckDB file (and WAL) right after every commit of a full sync: each copy is
     exactly what a crash at that instant leaves behind. Resuming from each one must end with
-    the same warehouse and the same cursors as the uninterrupted sync. (Streams and slices
-    read at once commit ~50 times at this scale: an even spread of 20 of them is resumed,
-    first and last included, to keep the test within minutes.)"""
+    the same warehouse and the same cursors as the uninterrupted sync. (When it commits
+    more than 20 times, an even spread of 20 states is resumed, first and last included,
+    to keep the test within minutes.)"""
     server = sim_factory()
     settings = fast_settings(server, warehouse, page_size=50, commit_every_pages=10)
     saved: list[Path] = []
@@ -73,7 +73,7 @@ def test_resuming_from_every_saved_state_gives_the_same_warehouse(
     final_state = _state(warehouse)
     assert diff_warehouse(warehouse, server.simulator) == []
     assert len(saved) >= 20, len(saved)
-    step = (len(saved) - 1) / 19
+    step = (len(saved) - 1) / 19  # every state when there are exactly 20
     spread = [saved[round(i * step)] for i in range(20)]
 
     failures = []

@@ -304,9 +304,10 @@ def machine() -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def moto_s3(work: Path, bucket: str) -> Iterator[str | None]:
-    """moto's S3 server on a free loopback port with `bucket` made; its endpoint URL, or None
-    when moto_server is not installed (it comes with the dev extra)."""
+def moto_s3(work: Path, bucket: str | None = None) -> Iterator[str | None]:
+    """moto's S3 server on a free loopback port (with `bucket` made, if named); its endpoint
+    URL, or None when moto_server is not installed (it comes with the dev extra). The lake
+    tests start theirs with this too."""
     server = VENV_BIN / "moto_server"
     if not server.exists():
         yield None
@@ -318,7 +319,8 @@ def moto_s3(work: Path, bucket: str) -> Iterator[str | None]:
         endpoint = f"http://127.0.0.1:{port}"
         try:
             _wait_listening(port, proc)
-            httpx.put(f"{endpoint}/{bucket}", timeout=30).raise_for_status()  # create bucket
+            if bucket is not None:
+                httpx.put(f"{endpoint}/{bucket}", timeout=30).raise_for_status()
             yield endpoint
         finally:
             proc.terminate()

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import glob
 import os
-import shutil
 import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from bench.harness import moto_s3
 
 
 def free_port() -> int:
@@ -74,31 +73,9 @@ def admin(port: int, sql: str) -> None:
 
 @contextmanager
 def s3_server(tmp: Path) -> Iterator[str]:
-    """moto's S3 server on a free loopback port; yields its endpoint URL."""
-    if shutil.which("moto_server", path=str(Path(sys.executable).parent)) is None:
-        unavailable("moto[server] is not installed (pip install -e '.[dev]')")
-    port = free_port()
-    log = (tmp / "moto.log").open("wb")
-    proc = subprocess.Popen([Path(sys.executable).parent / "moto_server", "-H", "127.0.0.1",
-                             "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_listening(port, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+    """moto's S3 server on a free loopback port (bench's launcher); yields its endpoint URL."""
+    with moto_s3(tmp) as endpoint:
+        if endpoint is None:
+            unavailable("moto[server] is not installed (pip install -e '.[dev]')")
+        yield endpoint
 
-
-def _wait_listening(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    # Polls a condition (the port accepts connections), it does not guess a duration.
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"moto_server exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("moto_server did not start listening")

@@ -155,7 +155,7 @@ class StreamRun:
             self.cursor = before[1]
             self.con.execute("BEGIN TRANSACTION")
             try:
-                self._write(batch, records, snapshot)
+                self._write(batch, snapshot)
                 crash_point("before_commit")
                 self.con.execute("COMMIT")
             except BaseException:
@@ -185,11 +185,11 @@ class StreamRun:
             records[:] = good
             return records_to_arrow(self.spec.model, good), bad
 
-    def _write(self, batch: Any, records: list[dict[str, Any]], snapshot: bool) -> None:
+    def _write(self, batch: Any, snapshot: bool) -> None:
         now = datetime.now(UTC)
         loader.stage(self.con, batch)
         try:
-            counts = self._load(records, now, snapshot and not self._pending_rejected)
+            counts = self._load(now, snapshot and not self._pending_rejected)
             state.release_quarantined(self.con, self.spec.name)
         except BaseException:
             # The failed statement aborted the transaction; unstaging now would raise
@@ -210,8 +210,7 @@ class StreamRun:
         state.update_run(self.con, self.run_id, self.spec.name, self.counters.as_dict(),
                          cursor_after=format_instant(self.cursor) if self.cursor else None)
 
-    def _load(self, records: list[dict[str, Any]], now: datetime, snapshot: bool
-              ) -> loader.LoadCounts:
+    def _load(self, now: datetime, snapshot: bool) -> loader.LoadCounts:
         spec, columns = self.spec, self.spec.columns
         first_seen = self.started_at if spec.kind is StreamKind.NEW_IDS else None
         if spec.mutable:

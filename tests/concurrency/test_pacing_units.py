@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pipelines.fanout import PAGES_PER_WORKER, FanOut, Source
 from pipelines.pacing import RECOVERY_ROUNDS, RequestGate
 from pipelines.slices import id_range_count, id_ranges, time_slice_count, time_slices
 from pipelines.watermark import Watermark
@@ -124,3 +125,27 @@ def test_a_range_partly_held_is_cut_as_finely_as_its_density_is_worth():
     assert time_slice_count(3000, 1.5 * hour, 1.75 * hour, 200, 4) == 4
     assert time_slice_count(1000, 1.5 * hour, 1.75 * hour, 200, 4) == 2
     assert time_slice_count(10**6, hour, hour, 200, 1) == 1
+
+
+def test_workers_fetch_at_most_two_pages_per_worker_ahead_of_the_writer():
+    """README: pages held between the network and the warehouse are at most
+    2 x SIPPET_MAX_CONCURRENCY, whatever the number of sources."""
+    produced = {"pages": 0}
+    lock = threading.Lock()
+
+    def walk():
+        for number in range(50):
+            with lock:
+                produced["pages"] += 1
+            yield [number], f"page {number}"
+
+    concurrency, handled = 3, 0
+    fan = FanOut(concurrency)
+    for event in fan.events([Source(f"s{i}", walk) for i in range(8)]):
+        if event.done or event.error:
+            assert event.error is None
+            continue
+        with lock:  # fetched but not yet handled: this page included
+            assert produced["pages"] - handled <= PAGES_PER_WORKER * concurrency
+        handled += 1
+    assert handled == produced["pages"] == 8 * 50

@@ -59,8 +59,8 @@ def _announce_wait(target: str, wait_seconds: float) -> None:
     """Say that `--wait` is waiting and for whom, instead of waiting in silence."""
     if wait_seconds <= 0 or not Path(target).is_file():
         return
-    try:
-        connect(target, read_only=True).close()
+    try:  # a writer's probe: it is refused by a reader's hold as well as by a writer's
+        connect(target).close()
     except WarehouseLockedError as exc:
         click.echo(f"waiting up to {wait_seconds:g} s for {exc.holder} to release {target}...",
                    err=True)

@@ -22,7 +22,12 @@ import duckdb
 
 from pipelines.batch import StreamRun
 from pipelines.client import ClientStats, SippetClient
-from pipelines.errors import ApiUnreachableError, AuthenticationError, WrongEndpointError
+from pipelines.errors import (
+    ApiUnreachableError,
+    AuthenticationError,
+    TransientError,
+    WrongEndpointError,
+)
 from pipelines.fanout import Event, FanOut
 from pipelines.plan import plan_read, sync_mode
 from pipelines.readers import StreamRead, stream_read
@@ -57,7 +62,10 @@ class StreamOutcome:
 
 
 def stops_the_run(exc: BaseException) -> bool:
-    """A failure every other stream would meet too: refused key, host down, wrong URL."""
+    """A failure every other stream would meet too: refused key, host down, wrong URL, or
+    the API asking for a pause longer than we wait (no stream may send a request in it)."""
+    if isinstance(exc, TransientError) and exc.retry_after is not None:
+        return True
     return isinstance(exc, AuthenticationError | ApiUnreachableError | WrongEndpointError)
 
 

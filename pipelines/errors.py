@@ -63,7 +63,11 @@ class AuthenticationError(SippetError):
 
 
 class TransientError(SippetError):
-    """A retryable failure that did not clear up within the retry limits."""
+    """A retryable failure that did not clear up within the retry limits.
+
+    `retry_after` is set when the API asked to wait longer than SIPPET_MAX_RETRY_AFTER_SECONDS:
+    honouring it means no request at all until then, so the sync stops every stream.
+    """
 
     def __init__(
         self,
@@ -73,10 +77,12 @@ class TransientError(SippetError):
         attempts: int = 0,
         elapsed_seconds: float = 0.0,
         request: dict[str, Any] | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message, action=action, request=request)
         self.attempts = attempts
         self.elapsed_seconds = elapsed_seconds
+        self.retry_after = retry_after
 
 
 class ApiUnreachableError(TransientError):

@@ -114,6 +114,9 @@ class FanOut:
                     self._events.put(Event(source, results, context))
             self._events.put(Event(source, done=True))
         except BaseException as exc:  # handed to the writer, raised or reported there
+            # A failed source fails its stream: its other sources stop now, not once the
+            # writer gets to the error (a worker could start one meanwhile).
+            self.cancel(source.stream)
             self._events.put(Event(source, error=exc))
 
     def _take_token(self, source: Source) -> bool:

@@ -88,7 +88,8 @@ class ResponseReader:
             raise TransientError(
                 f"{action}: HTTP {response.status_code} asked to retry after {seconds:.0f} s, "
                 f"more than SIPPET_MAX_RETRY_AFTER_SECONDS={self._max_retry_after:g}; "
-                "not waiting", action=action, attempts=self._attempt_number(), request=page)
+                "not waiting", action=action, attempts=self._attempt_number(), request=page,
+                retry_after=seconds)
         return seconds
 
     def _decode(self, content: bytes, action: str, page: Any) -> Any:

@@ -1,4 +1,6 @@
-"""Build time over a synthetic 1,000,000-row audit events table (generated in SQL)."""
+"""A full build over a synthetic 1,000,000-row audit events table (generated in SQL): totals
+reconcile at scale and after a rebuild. The build time is printed (`pytest -s`), never asserted:
+a test does not fail by timing (docs/analytics.md, "Build time", has the measured numbers)."""
 
 from __future__ import annotations
 
@@ -41,5 +43,4 @@ def test_full_build_over_a_million_audit_events(tmp_path: Path) -> None:
         per_event = con.execute(f"SELECT {sums} FROM analytics.ai_response_costs").fetchall()
         assert per_event[0] == raw[0][1:]
         assert {b.name: b.rows for b in built}["call_facts"] == 50_000
-        assert seconds < 60, "a full build should take seconds, not minutes"
     con.close()

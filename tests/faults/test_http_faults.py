@@ -3,7 +3,6 @@ page), never loses or duplicates committed rows, and a rerun without the fault i
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -73,9 +72,7 @@ def test_fault_mid_walk_fails_clearly_keeps_committed_rows(
                                 only_after=CLEAN_REQUESTS[stream])
     settings = fast_settings(server, warehouse, max_concurrency=1,
                              start_date=server.simulator.now - HISTORY, **overrides)
-    clock = time.monotonic()
     results = by_stream(sync(settings))
-    elapsed = time.monotonic() - clock
     failed = results[stream]
     assert failed.status == "failed"
     assert failed.error.startswith(f"{error}: {ACTIONS[stream]}"), failed.error
@@ -85,7 +82,9 @@ def test_fault_mid_walk_fails_clearly_keeps_committed_rows(
         assert "page" in failed.error or "request" in failed.error, failed.error
     assert "<html" not in failed.error.lower()
     assert failed.rows_inserted > 0  # earlier batches were committed
-    assert elapsed < 45, elapsed  # budgets hold: no endless retrying or waiting
+    # Budgets hold: the stream gave up within its attempts, no endless retrying.
+    faults_served = sum(server.simulator.stats_summary()["faults"].values())
+    assert 1 <= faults_served <= settings.max_attempts, faults_served
     ledger = query(warehouse, "SELECT status, error FROM sippet._sync_runs WHERE stream = ?",
                    [stream])
     assert ledger == [("failed", failed.error)]
@@ -99,10 +98,12 @@ def test_fault_mid_walk_fails_clearly_keeps_committed_rows(
 
 def test_429_storm_with_long_retry_after_fails_fast_in_the_cli(sim, warehouse):
     sim.simulator.set_faults(rate_limit=1.0, retry_after_seconds=600)
-    clock = time.monotonic()
     result = run_cli(["sync", "--no-models"], cli_env(sim, warehouse), timeout=60)
-    assert time.monotonic() - clock < 20
     assert result.returncode == 1, result.stdout + result.stderr
+    # No retry, no wait, no other request: 600 s is past SIPPET_MAX_RETRY_AFTER_SECONDS, so
+    # the first answer (first contact goes alone) stops the whole run at once.
+    assert sim.simulator.stats_summary()["status_codes"] == {"429": 1}
+    assert "not run: calls failed with TransientError" in result.stdout, result.stdout
     assert "error: calls: TransientError: list_calls: HTTP 429 asked to retry after 600 s" in (
         result.stdout)
     assert "Traceback" not in result.stderr

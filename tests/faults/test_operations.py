@@ -15,6 +15,9 @@ from tests.faults.conftest import assert_consistent_subset
 from tests.truth import diff_warehouse
 
 FAST = {"SIPPET_PAGE_SIZE": "100", "SIPPET_COMMIT_EVERY_PAGES": "2"}
+#: Seconds per answer while a sync must keep holding the file: it holds it far longer than the
+#: competitors take to start, then the fault is cleared (no race with their start-up).
+SLOW = 2.0
 
 
 def _start_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -30,22 +33,33 @@ def _wait_for_file(path: str, timeout: float = 20) -> None:
     time.sleep(0.3)  # past the migrations: the writer now holds the file
 
 
+def _stderr_until(process: subprocess.Popen, prefix: str) -> list[str]:
+    """The process's stderr lines up to the one starting with `prefix` (it must come)."""
+    said = []
+    for line in process.stderr:
+        said.append(line)
+        if line.startswith(prefix):
+            return said
+    raise AssertionError(f"{prefix!r} never said: {said}")
+
+
 @pytest.mark.slow
 def test_two_syncs_at_once_one_waits_one_stops_clearly(sim, warehouse):
-    sim.simulator.set_faults(slow=1.0, slow_seconds=0.03)  # the first sync takes seconds
+    sim.simulator.set_faults(slow=1.0, slow_seconds=SLOW)  # the first sync holds the file
     env = {**cli_env(sim, warehouse), **FAST}
     first = _start_cli(["sync", "--no-models"], env)
     _wait_for_file(warehouse)
     stopped = run_cli(["sync", "--no-models"], env)
     waiter = _start_cli(["sync", "--no-models", "--wait", "120"], env)
+    said = _stderr_until(waiter, "waiting up to 120 s for ")
+    sim.simulator.clear_faults()  # both competitors met the lock: let the first sync finish
     out, err = first.communicate(timeout=120)
     assert first.returncode == 0, out + err
     w_out, w_err = waiter.communicate(timeout=120)
     assert waiter.returncode == 0, w_out + w_err
     assert stopped.returncode == 3, stopped.stdout + stopped.stderr  # locked
     assert "locked by another process" in stopped.stderr and "--wait" in stopped.stderr
-    assert "Traceback" not in stopped.stderr + err + w_err
-    sim.simulator.clear_faults()
+    assert "Traceback" not in stopped.stderr + err + "".join(said) + w_err
     assert diff_warehouse(warehouse, sim.simulator) == []
     runs = duckdb.connect(warehouse, read_only=True).execute(
         "SELECT count(DISTINCT run_id), count(*) FILTER (WHERE status <> 'succeeded') "
@@ -55,17 +69,17 @@ def test_two_syncs_at_once_one_waits_one_stops_clearly(sim, warehouse):
 
 @pytest.mark.slow
 def test_a_reader_during_a_sync_gets_a_clear_message_and_the_sync_ends_exact(sim, warehouse):
-    sim.simulator.set_faults(slow=1.0, slow_seconds=0.03)
+    sim.simulator.set_faults(slow=1.0, slow_seconds=SLOW)
     env = {**cli_env(sim, warehouse), **FAST}
     writer = _start_cli(["sync", "--no-models"], env)
     _wait_for_file(warehouse)
     status = run_cli(["status"], env)
+    sim.simulator.clear_faults()
     out, err = writer.communicate(timeout=120)
     assert writer.returncode == 0, out + err
     assert status.returncode != 0
     assert "locked by another process" in status.stderr, status.stderr
     assert "Traceback" not in status.stderr
-    sim.simulator.clear_faults()
     assert diff_warehouse(warehouse, sim.simulator) == []
 
 
@@ -74,16 +88,18 @@ def test_a_reader_holding_the_file_makes_the_sync_wait_then_succeed(sim, warehou
     env = {**cli_env(sim, warehouse), **FAST}
     assert run_cli(["sync", "--no-models"], env).returncode == 0
     sim.simulator.advance(minutes=30)
-    hold = ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
-            "print('open', flush=True); time.sleep(2.5); c.close()")
-    reader = subprocess.Popen([sys.executable, "-c", hold, warehouse], stdout=subprocess.PIPE,
-                              text=True)
+    # The reader holds the file until told to let go: no race with the sync's start-up.
+    hold = ("import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+            "print('open', flush=True); sys.stdin.readline(); c.close()")
+    reader = subprocess.Popen([sys.executable, "-c", hold, warehouse], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
     assert reader.stdout.readline().strip() == "open"
-    clock = time.monotonic()
-    waited = run_cli(["sync", "--no-models", "--wait", "60"], env)
-    assert waited.returncode == 0, waited.stdout + waited.stderr
-    assert time.monotonic() - clock >= 1.0  # it did wait for the reader
-    reader.wait(timeout=30)
+    waiter = _start_cli(["sync", "--no-models", "--wait", "60"], env)
+    _stderr_until(waiter, "waiting up to 60 s for ")
+    assert waiter.poll() is None
+    reader.communicate("release\n", timeout=30)
+    out, err = waiter.communicate(timeout=120)
+    assert waiter.returncode == 0, out + err
     assert diff_warehouse(warehouse, sim.simulator) == []
 
 

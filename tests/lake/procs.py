@@ -46,7 +46,7 @@ def run_reader(stop: Path) -> int:
             print("ready", flush=True)
         if last:
             break
-        time.sleep(0.05)  # a polling rate, not synchronisation: keeps the catalog free for the sync
+        time.sleep(0.2)  # a polling rate (a busy dashboard), not synchronisation
     con.close()
     print(json.dumps({"seen": seen, "errors": errors}), flush=True)
     return 0

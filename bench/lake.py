@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.lake                     # 200k audit events, file vs lakes
     .venv/bin/python -m bench.lake --scale 1000000     # the 1M events (long)
+    .venv/bin/python -m bench.lake --scale 1000000 --lakes s3   # file vs Postgres+S3 only
 
 Targets: a file; `ducklake:sqlite:` with data in a local folder; `ducklake:postgres:` (a fresh
 database on 127.0.0.1:5432, dropped afterwards) with data in a local folder; and, when moto's
@@ -37,6 +38,7 @@ LANDED_SQL = (
 
 @dataclass
 class Target:
+    key: str  # what --lakes names
     label: str
     target: str
     env: dict[str, str] = field(default_factory=dict)
@@ -44,16 +46,16 @@ class Target:
 
 def _targets(work: Path, databases: list[str], s3: str | None) -> list[Target]:
     found = [
-        Target("file", str(work / "warehouse.duckdb")),
-        Target("ducklake:sqlite", f"ducklake:sqlite:{work / 'lake' / 'catalog.sqlite'}"),
+        Target("file", "file", str(work / "warehouse.duckdb")),
+        Target("sqlite", "ducklake:sqlite", f"ducklake:sqlite:{work / 'lake' / 'catalog.sqlite'}"),
     ]
     pg = "ducklake:postgres:dbname={} host=127.0.0.1 port=5432 user=postgres"
     if databases:
-        found.append(Target("ducklake:postgres", pg.format(databases[0]),
+        found.append(Target("postgres", "ducklake:postgres", pg.format(databases[0]),
                             {"SIPPET_LAKE_DATA_PATH": str(work / "pg-lake-data")}))
     if s3 and len(databases) > 1:
         # moto accepts any credentials; these are throwaway values for a loopback server
-        found.append(Target("ducklake:postgres+s3(moto)", pg.format(databases[1]), {
+        found.append(Target("s3", "ducklake:postgres+s3(moto)", pg.format(databases[1]), {
             "SIPPET_LAKE_DATA_PATH": f"s3://{BUCKET}/{databases[1]}/",
             "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench-unused",
             "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": s3}))
@@ -91,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--days", type=int, default=30)
     p.add_argument("--no-postgres", action="store_true", help="skip the Postgres catalogs")
     p.add_argument("--no-s3", action="store_true", help="skip the lake with data on moto S3")
+    p.add_argument("--lakes", default="sqlite,postgres,s3",
+                   help="lakes to compare with the file (default: sqlite,postgres,s3)")
     args = p.parse_args(argv)
+    lakes = {"file", *args.lakes.split(",")}
     work = Path(tempfile.mkdtemp(prefix="sippet-bench-lake-"))
     rows: list[tuple[str, float, float, int, int]] = []
     try:
@@ -105,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"simulator: {sim.records}")
             if not s3 and not args.no_s3:
                 print("  (no S3 target: moto_server is not installed or --no-postgres)")
-            for t in _targets(work, databases, s3):
+            for t in [t for t in _targets(work, databases, s3) if t.key in lakes]:
                 env = {**os.environ, "SIPPET_BASE_URL": sim.url, "SIPPET_API_KEY": API_KEY,
                        "SIPPET_WAREHOUSE": t.target, **t.env}
                 run = run_measured([*sync_command(), "sync", "--no-models"], env)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
 
 import pytest
 
@@ -53,3 +55,20 @@ def test_a_missing_extension_wheel_is_named(monkeypatch, sqlite_lake):
     monkeypatch.setitem(lake._EXTENSIONS, "sqlite_scanner", "duckdb-extension-not-installed")
     with pytest.raises(WarehouseError, match="pip install duckdb-extension-not-installed=="):
         connect(sqlite_lake.target, env=sqlite_lake.env)
+
+
+def test_a_sqlite_catalog_is_put_in_wal_mode(sqlite_lake):
+    # In the default rollback-journal mode a polling reader meets "database is locked" while a
+    # sync commits (test_lake_concurrency's reader caught it); WAL lets both go on.
+    catalog = sqlite_lake.target.removeprefix("ducklake:sqlite:")
+    open_warehouse(sqlite_lake.target, env=sqlite_lake.env).close()
+    with contextlib.closing(sqlite3.connect(catalog)) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "ducklake_snapshot" in tables  # DuckLake made its catalog in the WAL-mode file
+
+
+def test_an_unusable_sqlite_catalog_path_is_a_clear_error(tmp_path):
+    (tmp_path / "catalog.sqlite").mkdir()  # a directory where the catalog file should be
+    with pytest.raises(WarehouseError, match="cannot open the SQLite catalog"):
+        connect(f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}")

@@ -6,6 +6,7 @@ optionally `until`) in its config re-reads that window instead (a backfill): row
 and the live cursor does not move.
 """
 
+from collections.abc import Mapping
 from datetime import datetime
 
 import dagster as dg
@@ -21,6 +22,9 @@ from warehouse.lake import is_conflict
 from warehouse.store import WarehouseError, WarehouseLockedError
 
 RAW_GROUP = "sippet_raw"
+#: A job's run tag saying what it is for; the backfill job's runs must carry a window.
+KIND_TAG = "sippet/kind"
+BACKFILL = "backfill"
 #: Backstop for a writer outside Dagster (CLI sync, notebook); runs are serialized by the pool.
 LOCK_WAIT = 60.0
 WINDOWED_KINDS = (StreamKind.TIME_WINDOWS, StreamKind.TIME_CURSOR)
@@ -109,8 +113,17 @@ def lake_conflict(exc: BaseException | None) -> bool:
     return False
 
 
-def _window(spec: StreamSpec, config: SyncWindow) -> tuple[datetime | None, datetime | None]:
+def _window(
+    spec: StreamSpec, config: SyncWindow, run_tags: Mapping[str, str]
+) -> tuple[datetime | None, datetime | None]:
     if config.since is None and config.until is None:
+        if run_tags.get(KIND_TAG) == BACKFILL:
+            raise dg.Failure(
+                f"{spec.name}: the backfill job re-reads a window: give `since` (and `until`) "
+                "in its run config, e.g. since: 2026-11-01T00:00:00Z; without them it would be "
+                "an incremental sync",
+                allow_retries=False,
+            )
         return None, None
     if spec.kind not in WINDOWED_KINDS or config.since is None:
         raise dg.Failure(
@@ -151,9 +164,12 @@ def build_raw_asset(
         },
     )
     def _raw(
-        config: SyncWindow, sippet: SippetResource, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext,
+        config: SyncWindow,
+        sippet: SippetResource,
+        warehouse: WarehouseResource,
     ) -> dg.MaterializeResult:
-        since, until = _window(spec, config)
+        since, until = _window(spec, config, context.run.tags)
         target = warehouse.resolved_target()
         try:
             with warehouse.connect(wait_seconds=LOCK_WAIT) as con:

@@ -13,7 +13,7 @@ from dagster._utils.schedules import cron_string_iterator
 
 from assets.analytics import ANALYTICS_GROUP
 from assets.checks import RECONCILE_CHECK
-from assets.raw import RAW_GROUP, WINDOWED_KINDS, raw_asset_key
+from assets.raw import BACKFILL, KIND_TAG, RAW_GROUP, WINDOWED_KINDS, raw_asset_key
 from pipelines.streams import STREAMS
 from pipelines.verify import RECONCILED_STREAMS
 
@@ -53,20 +53,20 @@ def build_jobs() -> list:
             selection=dg.AssetSelection.groups(RAW_GROUP, ANALYTICS_GROUP) - _reconcile_checks(),
             description="Sync every stream once, then the analytics models (what automation "
             "does on its cadence), with the warehouse-only checks.",
-            tags={"sippet/kind": "incremental"},
+            tags={KIND_TAG: "incremental"},
         ),
         dg.define_asset_job(
             "sippet_reconciliation",
             selection=dg.AssetSelection.all_asset_checks(),
             description="Every asset check, including the API-vs-warehouse daily counts.",
-            tags={"sippet/kind": "reconciliation"},
+            tags={KIND_TAG: "reconciliation"},
         ),
         dg.define_asset_job(
             "sippet_backfill",
             selection=dg.AssetSelection.assets(*windowed),
             description="Re-read a time window of the time-windowed streams without moving "
             "their cursors: give each asset `since` (and `until`) in the run config.",
-            tags={"sippet/kind": "backfill"},
+            tags={KIND_TAG: BACKFILL},
         ),
     ]
 

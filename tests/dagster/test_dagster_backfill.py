@@ -112,3 +112,22 @@ def test_a_window_on_a_snapshot_stream_fails_without_retry(
     assert "only time-windowed streams" in failure.error.message
     retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
     assert retries == []
+
+
+def test_the_backfill_job_without_a_window_fails_instead_of_syncing(
+    sim_now, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Launched with no `since`, the backfill job would quietly be an incremental sync."""
+    monkeypatch.setenv("SIPPET_API_KEY", sim_now.api_key)
+    target = str(tmp_path / "w.duckdb")
+    job = dagster_defs(sim_now, target).resolve_job_def("sippet_backfill")
+    requests_before = sim_now.simulator.stats_summary()["requests"]  # a shared simulator
+    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    assert not result.success
+    for stream in DAY_COLUMNS:
+        failure = result.failure_data_for_node(f"sippet__{stream}")
+        assert f"Failure: {stream}: the backfill job re-reads a window: give `since`" in (
+            failure.error.message), failure.error.message
+    retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert retries == []
+    assert sim_now.simulator.stats_summary()["requests"] == requests_before  # nothing synced

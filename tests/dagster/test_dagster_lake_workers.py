@@ -2,9 +2,8 @@
 
 Two `dagster-celery` worker processes (Redis broker, keys under a per-test prefix) and one
 `dagster asset materialize` process share a Dagster instance whose storage is a throwaway
-Postgres database (docs/dagster-postgres.yaml as is). Four raw assets (one stream of each kind;
-all of them with SIPPET_TEST_LAKE_STREAMS=all) sync into a Postgres-catalog lake with data on
-moto's S3 server. The tables must equal the simulator's
+Postgres database (docs/dagster-postgres.yaml as is). Every raw asset (one per stream) syncs
+into a Postgres-catalog lake with data on moto's S3 server. The tables must equal the simulator's
 ground truth, every step must have run in a worker (not in the run's process), in both
 workers, each stream under its own pool.
 """
@@ -41,10 +40,6 @@ from tests.lake.conftest import (  # noqa: F401 (fixtures)
 from tests.truth import diff_warehouse
 
 BIN = Path(sys.executable).parent
-#: One stream of each kind (time windows, time cursor, new ids, snapshot): two rounds of steps
-#: on the two workers. A stream costs ~6 s on a lake even when tiny, so all fourteen take
-#: ~2.5 min here, too long for CI's budget: SIPPET_TEST_LAKE_STREAMS=all runs them all.
-STREAMS_RUN = ("calls", "call_transcripts", "operator_status_events", "queues")
 BROKER = "redis://127.0.0.1:6379/0"
 WORKERS = 2
 
@@ -158,8 +153,7 @@ def test_celery_workers_materialize_streams_into_one_lake(
 ) -> None:
     env, sim, lake = cluster_env["env"], cluster_env["sim"], cluster_env["lake"]
     workers = _worker_pids(celery_workers)
-    streams = list(STREAMS) if os.environ.get("SIPPET_TEST_LAKE_STREAMS") == "all" else [
-        *STREAMS_RUN]
+    streams = list(STREAMS)
     run = subprocess.run(
         [BIN / "dagster", "asset", "materialize", "-m", "assets.definitions",
          "--select", ",".join(f"sippet/{name}" for name in streams)],

@@ -243,13 +243,14 @@ def ledger(warehouse: Path) -> list[dict[str, Any]]:
     """The latest run's rows of `sippet._sync_runs` (read in a child: keeps duckdb out of
     this process)."""
     code = ("import duckdb, json, sys\n"
-            "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+            "con = duckdb.connect(sys.argv[1], read_only=True,"
+            " config={'enable_progress_bar': False})\n"
             "cur = con.execute(sys.argv[2])\n"
             "cols = [d[0] for d in cur.description]\n"
             "print(json.dumps([dict(zip(cols, r)) for r in cur.fetchall()], default=str))\n")
     out = subprocess.run([PYTHON, "-c", code, str(warehouse), LEDGER_SQL], check=True,
                          capture_output=True, text=True, cwd=ROOT).stdout
-    return json.loads(out)
+    return json.loads(out.strip().splitlines()[-1])  # the JSON line, whatever came before
 
 
 DUCKDB_LOAD = """

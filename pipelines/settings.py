@@ -69,13 +69,14 @@ class SippetSettings(BaseSettings):
         "read side by side); 1 reads one page after another."
     )
     commit_every_pages: int = Field(25, ge=1, description="Pages per warehouse transaction.")
-    # 64MB/64MB, measured at 1M audit events on DuckDB 1.5.5 (docs/performance.md): peak RSS
-    # 487 MB at 128MB/1GB, 460 MB at 96MB/64MB, 380 MB here, for ~10% more sync time.
+    # Measured at 1M audit events on DuckDB 1.5.5 (docs/performance.md): peak RSS of a file
+    # sync 487 MB at 128MB/1GB, 460 MB at 96MB/64MB, 380 MB at 64MB/64MB (~10% more time).
     duckdb_checkpoint_threshold: str = Field(
         "64MB", description="WAL size that triggers a DuckDB checkpoint during a sync."
     )
-    duckdb_memory_limit: str = Field(
-        "64MB", description="DuckDB memory_limit for the sync's connection (flat memory)."
+    duckdb_memory_limit: str | None = Field(
+        None, description="DuckDB memory_limit for the sync's connection (flat memory); "
+        "default 64MB on a file, 256MB on a lake (its S3 writes need ~80 MB blocks)."
     )
     sync_contacts: bool = Field(False, description="Sync contacts (personal data; opt-in).")
     sync_gateways: bool = Field(False, description="Sync SIP gateways (opt-in; no password).")

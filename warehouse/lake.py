@@ -36,8 +36,12 @@ _EXTENSIONS = {
 }
 _PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^']|'')*'|\S+)", re.IGNORECASE)
 # "database is locked": a SQLite catalog busy with another process's commit; DuckLake then
-# fails the whole transaction, so it is retried like a conflict.
-_CONFLICT_MARKERS = ("Transaction conflict", "conflict", "database is locked")
+# fails the whole transaction, so it is retried like a conflict. "Failed to load DuckLake":
+# a commit re-reading a catalog that another process's commit was creating at that moment
+# (two first syncs of a new SQLite-catalog lake at once: "Table entry ... does not have any
+# columns"); rerun, it then sees the other's tables.
+_CONFLICT_MARKERS = ("Transaction conflict", "conflict", "database is locked",
+                     "Failed to load DuckLake")
 
 T = TypeVar("T")
 

@@ -73,6 +73,9 @@ def cluster_env(sim_factory, pg_lake, dagster_pg, tmp_path) -> dict:  # noqa: F8
         SIPPET_API_KEY=sim.api_key,
         SIPPET_WAREHOUSE=pg_lake.target,
         SIPPET_DAGSTER_EXECUTOR="celery",
+        # every stream, the opt-in ones too (else their steps succeed as skipped, tables empty)
+        SIPPET_SYNC_CONTACTS="true",
+        SIPPET_SYNC_GATEWAYS="true",
         SIPPET_CELERY_BROKER=BROKER,
         SIPPET_CELERY_KEY_PREFIX=f"sippet-test-{uuid.uuid4().hex[:8]}:",
         # `dagster-celery worker start` runs `celery` from PATH: this venv's

@@ -6,10 +6,18 @@ import contextlib
 import re
 import sqlite3
 
+import duckdb
 import pytest
 
 from warehouse import lake
-from warehouse.store import WarehouseError, connect, ddl, list_migrations, open_warehouse
+from warehouse.store import (
+    WarehouseError,
+    connect,
+    ddl,
+    list_migrations,
+    open_warehouse,
+    tune_for_bulk_load,
+)
 
 COLUMNS_SQL = (
     "SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
@@ -72,3 +80,21 @@ def test_an_unusable_sqlite_catalog_path_is_a_clear_error(tmp_path):
     (tmp_path / "catalog.sqlite").mkdir()  # a directory where the catalog file should be
     with pytest.raises(WarehouseError, match="cannot open the SQLite catalog"):
         connect(f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}")
+
+
+def test_the_sync_memory_limit_defaults_to_64mb_on_a_file_and_256mb_on_a_lake(
+        tmp_path, sqlite_lake):
+    reference = duckdb.connect()
+    expected = {}
+    for size in ("64MB", "256MB"):
+        reference.execute("SET memory_limit = ?", [size])
+        expected[size] = reference.execute("SELECT current_setting('memory_limit')").fetchone()
+    for target, env, size in ((str(tmp_path / "w.duckdb"), None, "64MB"),
+                              (sqlite_lake.target, sqlite_lake.env, "256MB")):
+        con = open_warehouse(target, env=env)
+        try:
+            tune_for_bulk_load(con, None)
+            assert con.execute("SELECT current_setting('memory_limit')").fetchone() == (
+                expected[size]), target
+        finally:
+            con.close()

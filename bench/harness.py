@@ -248,9 +248,11 @@ def ledger(warehouse: Path) -> list[dict[str, Any]]:
             "cur = con.execute(sys.argv[2])\n"
             "cols = [d[0] for d in cur.description]\n"
             "print(json.dumps([dict(zip(cols, r)) for r in cur.fetchall()], default=str))\n")
-    out = subprocess.run([PYTHON, "-c", code, str(warehouse), LEDGER_SQL], check=True,
-                         capture_output=True, text=True, cwd=ROOT).stdout
-    return json.loads(out.strip().splitlines()[-1])  # the JSON line, whatever came before
+    done = subprocess.run([PYTHON, "-c", code, str(warehouse), LEDGER_SQL],
+                          capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(f"cannot read the ledger of {warehouse}:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])  # the JSON line, whatever came before
 
 
 DUCKDB_LOAD = """

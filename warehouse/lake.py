@@ -23,7 +23,13 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 import duckdb
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+)
 
 PREFIX = "ducklake:"
 CATALOG = "sippet_lake"
@@ -42,6 +48,14 @@ _PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^']|'')*'|\S+)", re.IGNORECASE)
 # columns"); rerun, it then sees the other's tables.
 _CONFLICT_MARKERS = ("Transaction conflict", "conflict", "database is locked",
                      "Failed to load DuckLake")
+# How long a SQLite catalog waits for another process's lock before "database is locked".
+# It does not cover every case: a transaction that read the catalog and must upgrade to write
+# while another is the pending writer gets SQLITE_BUSY at once (duckdb/ducklake#1309), which
+# `retry_on_conflict` reruns.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Patience of `retry_on_conflict`: a fresh-clone run on a loaded 2-core machine (two syncs
+# committing every page into one SQLite catalog beside a benchmark) ran out of 30 tries.
+CONFLICT_PATIENCE_SECONDS = 300.0
 
 T = TypeVar("T")
 
@@ -138,6 +152,8 @@ def attach(
         if lake.catalog_kind == "sqlite" and not read_only:
             _sqlite_wal(lake.catalog)
         options = [f"DATA_PATH '{_quote(lake.data_path)}'"]
+        if lake.catalog_kind == "sqlite":
+            options.append(f"META_BUSY_TIMEOUT {SQLITE_BUSY_TIMEOUT_MS}")
         if read_only:
             options.append("READ_ONLY")
         sql = (
@@ -206,21 +222,26 @@ def _is_init_race(exc: BaseException) -> bool:
 def retry_on_conflict(
     fn: Callable[[], T],
     *,
-    attempts: int = 30,
+    patience: float = CONFLICT_PATIENCE_SECONDS,
     max_wait: float = 2.0,
     also: Callable[[BaseException], bool] | None = None,
 ) -> T:
     """Run `fn` (one whole transaction, BEGIN to COMMIT, rolled back on error) until it does
-    not hit a lake write conflict; jittered exponential backoff, at most `attempts` tries
-    (30 tries, up to 2 s apart: about a minute of patience, which two writers committing every
-    page into a SQLite catalog on a loaded 2-core machine needed).
+    not hit a lake write conflict; jittered exponential backoff up to `max_wait` apart, for at
+    most `patience` seconds (then the last conflict is raised).
 
     `fn` must be safe to run again after a rollback: everything it wrote was undone.
     `also` names further errors worth a retry. On a file target there are no conflicts, so
     this is one plain call.
     """
     when = is_conflict if also is None else (lambda e: is_conflict(e) or also(e))
-    return _retrying(when, attempts, max_wait)(fn)
+    retrying = Retrying(
+        retry=retry_if_exception(when),
+        stop=stop_after_delay(patience),
+        wait=lambda state: _jitter(state, max_wait),
+        reraise=True,
+    )
+    return retrying(fn)
 
 
 def _retrying(

@@ -1,18 +1,21 @@
 """Dagster beyond one process: Postgres run storage, steps on Celery workers, one shared lake.
 
-Two `dagster-celery` worker processes (Redis broker, keys under a per-test prefix) and one
-`dagster asset materialize` process share a Dagster instance whose storage is a throwaway
-Postgres database (docs/dagster-postgres.yaml as is). Every raw asset (one per stream) syncs
-into a Postgres-catalog lake with data on moto's S3 server. The tables must equal the simulator's
-ground truth, every step must have run in a worker (not in the run's process), in both
-workers, each stream under its own pool.
+Two `dagster-celery` worker processes and one `dagster asset materialize` process share a
+Dagster instance whose storage is a throwaway Postgres database (docs/dagster-postgres.yaml as
+is). Every raw asset (one per stream) syncs into a Postgres-catalog lake with data on moto's S3
+server. The tables must equal the simulator's ground truth, every step must have run in a
+worker (not in the run's process), in both workers, each stream under its own pool. It runs
+once per broker: Redis (keys under a per-test prefix) and RabbitMQ (a throwaway virtual host);
+results go to Redis either way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -40,8 +43,46 @@ from tests.lake.conftest import (  # noqa: F401 (fixtures)
 from tests.truth import diff_warehouse
 
 BIN = Path(sys.executable).parent
-BROKER = "redis://127.0.0.1:6379/0"
+REDIS = "redis://127.0.0.1:6379/0"
+RABBITMQ = ("127.0.0.1", 5672)
 WORKERS = 2
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The broker's URL; the result backend is the local Redis in both cases."""
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        servers.unavailable(f"Redis is not reachable at {REDIS}: {exc}")
+    if request.param == "redis":
+        yield REDIS
+        return
+    with _rabbitmq_vhost() as vhost:
+        yield f"amqp://guest:guest@{RABBITMQ[0]}:{RABBITMQ[1]}/{vhost}"
+
+
+@contextlib.contextmanager
+def _rabbitmq_vhost() -> Iterator[str]:
+    """A virtual host of its own, so no queue of another run (or a killed test) is shared."""
+    try:
+        socket.create_connection(RABBITMQ, timeout=3).close()
+    except OSError as exc:
+        servers.unavailable(f"RabbitMQ is not reachable at {RABBITMQ}: {exc}")
+    ctl = shutil.which("rabbitmqctl")
+    if ctl is None:
+        servers.unavailable("rabbitmqctl is not on PATH (needed for a throwaway vhost)")
+    vhost = f"sippet-test-{uuid.uuid4().hex[:8]}"
+
+    def rabbitmqctl(*args: str) -> None:
+        subprocess.run([ctl, *args], check=True, capture_output=True, timeout=60)
+
+    rabbitmqctl("add_vhost", vhost)
+    try:
+        rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        yield vhost
+    finally:
+        rabbitmqctl("delete_vhost", vhost)
 
 
 @pytest.fixture
@@ -54,12 +95,8 @@ def dagster_pg(pg_port: int) -> Iterator[str]:  # noqa: F811 (fixture)
 
 
 @pytest.fixture
-def cluster_env(sim_factory, pg_lake, dagster_pg, tmp_path) -> dict:  # noqa: F811
+def cluster_env(sim_factory, pg_lake, dagster_pg, broker, tmp_path) -> dict:  # noqa: F811
     """The environment shared by the workers and the run: instance, API, lake, broker."""
-    try:
-        redis.Redis.from_url(BROKER, socket_connect_timeout=3).ping()
-    except redis.RedisError as exc:
-        servers.unavailable(f"Redis is not reachable at {BROKER}: {exc}")
     sim = sim_factory(days=1)
     home = tmp_path / "dagster_home"
     home.mkdir()
@@ -76,7 +113,8 @@ def cluster_env(sim_factory, pg_lake, dagster_pg, tmp_path) -> dict:  # noqa: F8
         # every stream, the opt-in ones too (else their steps succeed as skipped, tables empty)
         SIPPET_SYNC_CONTACTS="true",
         SIPPET_SYNC_GATEWAYS="true",
-        SIPPET_CELERY_BROKER=BROKER,
+        SIPPET_CELERY_BROKER=broker,
+        SIPPET_CELERY_BACKEND=REDIS,
         SIPPET_CELERY_KEY_PREFIX=f"sippet-test-{uuid.uuid4().hex[:8]}:",
         # `dagster-celery worker start` runs `celery` from PATH: this venv's
         PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -103,9 +141,9 @@ def celery_workers(cluster_env, tmp_path) -> Iterator[list[subprocess.Popen]]:
     """Two `dagster-celery worker start` processes, each running one step at a time."""
     env = cluster_env["env"]
     config = tmp_path / "celery.yaml"
-    with pytest.MonkeyPatch.context() as mp:  # celery_config() reads the prefix from env
-        mp.setenv("SIPPET_CELERY_KEY_PREFIX", env["SIPPET_CELERY_KEY_PREFIX"])
-        mp.setenv("SIPPET_CELERY_BROKER", BROKER)
+    with pytest.MonkeyPatch.context() as mp:  # celery_config() reads its settings from env
+        for name in ("SIPPET_CELERY_KEY_PREFIX", "SIPPET_CELERY_BROKER", "SIPPET_CELERY_BACKEND"):
+            mp.setenv(name, env[name])
         config.write_text(yaml.safe_dump({"execution": {"config": celery_config()}}))
     procs, logs = [], []
     for n in range(WORKERS):
@@ -129,11 +167,11 @@ def celery_workers(cluster_env, tmp_path) -> Iterator[list[subprocess.Popen]]:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 _signal_group(proc, signal.SIGKILL)
-        # the broker's keys of this test (queues, bindings) go with it
-        broker = redis.Redis.from_url(BROKER)
-        stale = list(broker.scan_iter(match=f"{env['SIPPET_CELERY_KEY_PREFIX']}*"))
+        # this test's Redis keys (queues and bindings on the Redis broker, results) go with it
+        keys = redis.Redis.from_url(REDIS)
+        stale = list(keys.scan_iter(match=f"{env['SIPPET_CELERY_KEY_PREFIX']}*"))
         if stale:
-            broker.delete(*stale)
+            keys.delete(*stale)
 
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
@@ -165,11 +203,13 @@ def test_celery_workers_materialize_streams_into_one_lake(
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-4000:]
     assert sim.api_key not in output
+    assert ":guest@" not in output  # the RabbitMQ URL's password
 
     monkeypatch.setenv("DAGSTER_PG_URL", env["DAGSTER_PG_URL"])
     with dg.DagsterInstance.from_config(str(cluster_env["home"])) as instance:
         [record] = instance.get_run_records()
         assert record.dagster_run.status == dg.DagsterRunStatus.SUCCESS
+        assert ":guest@" not in str(record.dagster_run.run_config)
         starts = {
             e.dagster_event.step_key: e.dagster_event.pid
             for e in instance.all_logs(record.dagster_run.run_id)

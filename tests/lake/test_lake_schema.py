@@ -98,3 +98,31 @@ def test_the_sync_memory_limit_defaults_to_64mb_on_a_file_and_256mb_on_a_lake(
                 expected[size]), target
         finally:
             con.close()
+
+
+def test_a_lake_conflict_is_retried_and_any_other_error_is_not():
+    calls: list[str] = []
+
+    def commits_on_the_fourth_try() -> str:
+        calls.append("try")
+        if len(calls) < 4:  # what a SQLite catalog's read-to-write upgrade raises
+            raise duckdb.TransactionException(
+                "Failed to commit DuckLake transaction: database is locked")
+        return "committed"
+
+    assert lake.retry_on_conflict(commits_on_the_fourth_try, max_wait=0.01) == "committed"
+    assert len(calls) == 4
+
+    def fails_otherwise() -> None:
+        calls.append("other")
+        raise duckdb.TransactionException("Constraint Error: NOT NULL violated")
+
+    with pytest.raises(duckdb.TransactionException, match="NOT NULL"):
+        lake.retry_on_conflict(fails_otherwise, max_wait=0.01)
+    assert calls.count("other") == 1
+
+    def always_conflicts() -> None:
+        raise duckdb.TransactionException("Transaction conflict on table calls")
+
+    with pytest.raises(duckdb.TransactionException, match="Transaction conflict"):
+        lake.retry_on_conflict(always_conflicts, patience=0.0)  # out of patience: raised

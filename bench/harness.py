@@ -243,8 +243,9 @@ def ledger(warehouse: Path) -> list[dict[str, Any]]:
     """The latest run's rows of `sippet._sync_runs` (read in a child: keeps duckdb out of
     this process)."""
     code = ("import duckdb, json, sys\n"
-            "con = duckdb.connect(sys.argv[1], read_only=True,"
-            " config={'enable_progress_bar': False})\n"
+            "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+            # a session option in DuckDB 1.5 (a connect config refuses it)
+            "con.execute('SET enable_progress_bar = false')\n"
             "cur = con.execute(sys.argv[2])\n"
             "cols = [d[0] for d in cur.description]\n"
             "print(json.dumps([dict(zip(cols, r)) for r in cur.fetchall()], default=str))\n")

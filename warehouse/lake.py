@@ -30,6 +30,7 @@ from tenacity import (
     stop_after_attempt,
     stop_after_delay,
 )
+from tenacity.stop import StopBaseT
 
 PREFIX = "ducklake:"
 CATALOG = "sippet_lake"
@@ -160,7 +161,7 @@ def attach(
             f"ATTACH '{_quote(PREFIX + lake.catalog_kind + ':' + lake.catalog)}' AS {CATALOG} "
             f"({', '.join(options)})"
         )
-        _retrying(_is_init_race, attempts=6)(lambda: con.execute(sql))
+        _retrying(_is_init_race, stop_after_attempt(6))(lambda: con.execute(sql))
         con.execute(f"USE {CATALOG}")
     except duckdb.Error as exc:
         raise LakeError(f"cannot open lake {lake!r}: {redact(str(exc), secrets)}") from None
@@ -235,21 +236,15 @@ def retry_on_conflict(
     this is one plain call.
     """
     when = is_conflict if also is None else (lambda e: is_conflict(e) or also(e))
-    retrying = Retrying(
-        retry=retry_if_exception(when),
-        stop=stop_after_delay(patience),
-        wait=lambda state: _jitter(state, max_wait),
-        reraise=True,
-    )
-    return retrying(fn)
+    return _retrying(when, stop_after_delay(patience), max_wait)(fn)
 
 
 def _retrying(
-    when: Callable[[BaseException], bool], attempts: int, max_wait: float = 2.0
+    when: Callable[[BaseException], bool], stop: StopBaseT, max_wait: float = 2.0
 ) -> Callable[[Callable[[], T]], T]:
     retrying = Retrying(
         retry=retry_if_exception(when),
-        stop=stop_after_attempt(attempts),
+        stop=stop,
         wait=lambda state: _jitter(state, max_wait),
         reraise=True,
     )

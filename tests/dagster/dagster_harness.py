@@ -2,9 +2,13 @@
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
+
+from pipelines.streams import STREAMS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT = Path(__file__).parent / "asset_graph.json"
@@ -71,3 +75,19 @@ def load_snapshot() -> dict:
 
 def write_snapshot(graph: dict) -> None:
     SNAPSHOT.write_text(json.dumps(graph, indent=2, sort_keys=True) + "\n")
+
+
+def materialize_every_stream(env: dict[str, str], *, timeout: float) -> str:
+    """Run `dagster asset materialize` of every raw asset in a child process; its output.
+
+    Fails the test (with the output's tail) unless the run exits 0 and the API key is absent.
+    """
+    run = subprocess.run(
+        [Path(sys.executable).parent / "dagster", "asset", "materialize",
+         "-m", "assets.definitions", "--select", ",".join(f"sippet/{s}" for s in STREAMS)],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-4000:]
+    assert env["SIPPET_API_KEY"] not in output
+    return output

@@ -10,16 +10,13 @@ simulator's ground truth.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from assets.pools import LAKE_POOL_PREFIX
 from pipelines.streams import STREAMS, StreamKind
-from tests.dagster.dagster_harness import REPO_ROOT
+from tests.dagster.dagster_harness import REPO_ROOT, materialize_every_stream
 from tests.lake.conftest import (  # noqa: F401 (fixtures)
     pg_databases,
     pg_lake,
@@ -27,8 +24,6 @@ from tests.lake.conftest import (  # noqa: F401 (fixtures)
     s3_endpoint,
 )
 from tests.truth import diff_warehouse
-
-BIN = Path(sys.executable).parent
 
 
 @pytest.mark.slow
@@ -51,14 +46,7 @@ def test_multiprocess_executor_materializes_every_stream_into_one_lake(
         SIPPET_SYNC_GATEWAYS="true",
     )
     streams = list(STREAMS)
-    run = subprocess.run(
-        [BIN / "dagster", "asset", "materialize", "-m", "assets.definitions",
-         "--select", ",".join(f"sippet/{name}" for name in streams)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
-    output = run.stdout + run.stderr
-    assert run.returncode == 0, output[-4000:]
-    assert sim.api_key not in output
+    output = materialize_every_stream(env, timeout=300)
     assert pg_lake.env["AWS_SECRET_ACCESS_KEY"] not in output
 
     with dg.DagsterInstance.from_config(str(home)) as instance:

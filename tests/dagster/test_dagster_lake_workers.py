@@ -32,7 +32,7 @@ import yaml
 from assets.executors import celery_config
 from assets.pools import LAKE_POOL_PREFIX
 from pipelines.streams import STREAMS, StreamKind
-from tests.dagster.dagster_harness import REPO_ROOT
+from tests.dagster.dagster_harness import REPO_ROOT, materialize_every_stream
 from tests.lake import servers
 from tests.lake.conftest import (  # noqa: F401 (fixtures)
     pg_databases,
@@ -195,14 +195,7 @@ def test_celery_workers_materialize_streams_into_one_lake(
     env, sim, lake = cluster_env["env"], cluster_env["sim"], cluster_env["lake"]
     workers = _worker_pids(celery_workers)
     streams = list(STREAMS)
-    run = subprocess.run(
-        [BIN / "dagster", "asset", "materialize", "-m", "assets.definitions",
-         "--select", ",".join(f"sippet/{name}" for name in streams)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=240,
-    )
-    output = run.stdout + run.stderr
-    assert run.returncode == 0, output[-4000:]
-    assert sim.api_key not in output
+    output = materialize_every_stream(env, timeout=240)
     assert ":guest@" not in output  # the RabbitMQ URL's password
 
     monkeypatch.setenv("DAGSTER_PG_URL", env["DAGSTER_PG_URL"])

@@ -43,7 +43,7 @@ class SippetSettings(BaseSettings):
 
     base_url: str = Field("https://api.sippet.ai", description="API origin, without /rpc.")
     api_key: SecretStr | None = Field(None, description="Secret API key (sk_...).")
-    page_size: int = Field(200, ge=1, le=MAX_PAGE_SIZE, description="Rows per page requested.")
+    page_size: int = Field(250, ge=1, le=MAX_PAGE_SIZE, description="Rows per page requested.")
     connect_timeout: float = Field(5.0, gt=0, description="Seconds to establish a connection.")
     read_timeout: float = Field(60.0, gt=0, description="Seconds to wait for response bytes.")
     max_attempts: int = Field(6, ge=1, description="HTTP attempts per request, first included.")

@@ -1,9 +1,10 @@
 """Cut one stream's read into parts that can be walked at once.
 
 - A time range is cut into slices of equal length. A first read (no cursor yet) is cut into
-  `concurrency` slices and first asks for the single oldest record, so the slices cover the
-  data rather than years of empty history; a later read is cut as finely as the rows already
-  held in its range say it is worth (a 15-minute increment is usually one slice).
+  `concurrency` slices and first asks for the single oldest and newest records, so the slices
+  cover the data rather than years of empty history or a quiet recent past; a later read is
+  cut as finely as the rows already held in its range say it is worth (a 15-minute increment
+  is usually one slice).
 - An id walk is cut into ranges of the id space. Ids are random UUIDs, so ranges of equal
   width hold about equal shares of the rows; a table held small is not split (each range
   costs at least one request).
@@ -27,6 +28,7 @@ PAGES_PER_ID_RANGE = 2
 #: A time range already partly held is cut only when each slice would hold this many pages.
 PAGES_PER_SLICE = 2
 _UUID_SPACE = 1 << 128
+_ONE_MICROSECOND = timedelta(microseconds=1)
 
 
 def time_slices(start: datetime, end: datetime, count: int) -> list[tuple[datetime, datetime]]:
@@ -38,10 +40,11 @@ def time_slices(start: datetime, end: datetime, count: int) -> list[tuple[dateti
     return [(low, high) for low, high in itertools.pairwise(bounds) if low < high]
 
 
-def oldest_time(client: RpcRunner, action: str, field: str, start: datetime, end: datetime
-                ) -> datetime | None:
-    """The oldest `field` value in [start, end), by one request for one record."""
-    data = client.run(action, fields=["id", field], sort=field, page={"limit": 1},
+def edge_time(client: RpcRunner, action: str, field: str, start: datetime, end: datetime,
+              *, newest: bool = False) -> datetime | None:
+    """The oldest (or newest) `field` value in [start, end), by one request for one record."""
+    data = client.run(action, fields=["id", field], sort=f"-{field},-id" if newest else field,
+                      page={"limit": 1},
                       filter={field: {"greaterThanOrEqual": format_instant(start),
                                       "lessThan": format_instant(end)}})
     results = data.get("results") if isinstance(data, dict) else data
@@ -54,13 +57,19 @@ def oldest_time(client: RpcRunner, action: str, field: str, start: datetime, end
         return None
 
 
-def slice_start(client: RpcRunner, action: str, field: str, start: datetime, end: datetime,
-                count: int) -> datetime:
-    """Where the slices begin: the oldest record's time when a long range is cut."""
+def data_span(client: RpcRunner, action: str, field: str, start: datetime, end: datetime,
+              count: int) -> tuple[datetime, datetime]:
+    """Where the records of [start, end) lie: from the oldest to just after the newest, by two
+    one-record requests when a long range is cut (the whole range otherwise)."""
     if count <= 1 or end - start <= PROBE_RANGES_LONGER_THAN:
-        return start
-    oldest = oldest_time(client, action, field, start, end)
-    return start if oldest is None else max(start, min(oldest, end))
+        return start, end
+    oldest = edge_time(client, action, field, start, end)
+    if oldest is None:
+        return start, end
+    newest = edge_time(client, action, field, oldest, end, newest=True)
+    low = max(start, min(oldest, end))
+    high = end if newest is None else min(end, max(low, newest + _ONE_MICROSECOND))
+    return low, high
 
 
 def id_range_count(held_rows: int, page_size: int, concurrency: int) -> int:
@@ -112,9 +121,12 @@ class SliceBounds:
 def probed_slices(client: RpcRunner, action: str, field: str, start: datetime, end: datetime,
                   count: int) -> list[tuple[datetime, datetime]]:
     """`count` slices over [start, end), equal in length over the span holding data; the
-    first one still starts at `start` (nothing before the oldest record is skipped)."""
-    bounds = time_slices(slice_start(client, action, field, start, end, count), end, count)
+    first still starts at `start` and the last still ends at `end` (nothing before the
+    oldest record nor after the newest, such as a record written meanwhile, is skipped)."""
+    low, high = data_span(client, action, field, start, end, count)
+    bounds = time_slices(low, high, count)
     bounds[0] = (start, bounds[0][1])
+    bounds[-1] = (bounds[-1][0], end)
     return bounds
 
 

@@ -30,7 +30,7 @@ def test_defaults_match_the_contract() -> None:
     s = SippetSettings()
     assert s.base_url == "https://api.sippet.ai"
     assert s.api_key is None
-    assert (s.page_size, s.connect_timeout, s.read_timeout) == (200, 5.0, 60.0)
+    assert (s.page_size, s.connect_timeout, s.read_timeout) == (250, 5.0, 60.0)
     assert (s.max_attempts, s.retry_budget_seconds, s.max_retry_after_seconds) == (6, 120.0, 60.0)
     assert s.verify_tls is True
     assert s.warehouse == "data/warehouse.duckdb"
@@ -41,13 +41,13 @@ def test_defaults_match_the_contract() -> None:
 
 def test_reads_prefixed_environment_when_instantiated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SIPPET_API_KEY", KEY)
-    monkeypatch.setenv("SIPPET_PAGE_SIZE", "250")
+    monkeypatch.setenv("SIPPET_PAGE_SIZE", "120")
     monkeypatch.setenv("SIPPET_BASE_URL", "http://127.0.0.1:8000/")
     monkeypatch.setenv("SIPPET_VERIFY_TLS", "false")
     monkeypatch.setenv("SIPPET_START_DATE", "2025-06-01T02:00:00+02:00")
     s = SippetSettings()
     assert s.require_api_key() == KEY
-    assert s.page_size == 250
+    assert s.page_size == 120
     assert s.base_url == "http://127.0.0.1:8000"
     assert s.verify_tls is False
     assert s.start_date == datetime(2025, 6, 1, tzinfo=UTC)

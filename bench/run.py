@@ -51,6 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--latency-scale", type=int, default=100_000,
                    help="audit events of the latency-hiding section (default 100k)")
     p.add_argument("--no-latency", action="store_true", help="skip the latency section")
+    p.add_argument("--latency-only", action="store_true",
+                   help="only the latency section (issue 13's ratios, ~6 min at 100k)")
     p.add_argument("--days", type=int, default=30, help="simulated history (default 30 days)")
     p.add_argument("--change", type=float, default=0.01,
                    help="fraction of the history the clock advances for the incremental sync")
@@ -84,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
     if args.memory_only:
         return _memory_only(args, work, extra_env)
+    if args.latency_only:
+        return _latency_only(args, work)
     r: dict[str, Any] = {"machine": machine(), "scale": args.scale, "days": args.days,
                          "env": extra_env, "change_pct": f"{args.change * 100:g}",
                          "when": datetime.now(UTC).isoformat(timespec="seconds")}
@@ -160,6 +164,20 @@ def _memory_only(args: argparse.Namespace, work: Path, extra_env: dict[str, str]
           f"{big['peak_rss_bytes'] / MB:.0f} MB ({big['wall_seconds'] / 60:.1f} min, "
           f"{big['landed']:,} landed); written: {out}")
     return 0 if big["returncode"] == 0 else 1
+
+
+def _latency_only(args: argparse.Namespace, work: Path) -> int:
+    try:
+        r = latency.measure(args.latency_scale, args.days, work, _say)
+    finally:
+        if not args.keep and args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    out = args.out.with_name("latency.md")
+    out.write_text("\n".join(latency.render(r)) + "\n")
+    out.with_suffix(".json").write_text(json.dumps(r, indent=2, default=str) + "\n")
+    print("\n".join(latency.render(r)))
+    print(f"\nwritten: {out}")
+    return 0
 
 
 def _memory_run(scale: int, days: int, work: Path, extra_env: dict[str, str],

@@ -48,7 +48,10 @@ class _Keys:
 
 
 class Matcher:
-    def __init__(self, cache_size: int = 6) -> None:
+    # A client walking many slices at once (16 at SIPPET_MAX_CONCURRENCY=16, a few streams
+    # side by side) alternates between that many queries: each must stay cached between its
+    # pages, or every page re-filters the whole resource.
+    def __init__(self, cache_size: int = 32) -> None:
         self.cache: OrderedDict[tuple, Match] = OrderedDict()
         self.cache_size = cache_size
 

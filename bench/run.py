@@ -159,6 +159,7 @@ def _memory_only(args: argparse.Namespace, work: Path, extra_env: dict[str, str]
         if not args.keep and args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
     out = args.out.with_name("memory.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(big, indent=2, default=str) + "\n")
     print(f"peak RSS, full sync of {big['scale']:,} audit events: "
           f"{big['peak_rss_bytes'] / MB:.0f} MB ({big['wall_seconds'] / 60:.1f} min, "
@@ -173,6 +174,7 @@ def _latency_only(args: argparse.Namespace, work: Path) -> int:
         if not args.keep and args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
     out = args.out.with_name("latency.md")
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(latency.render(r)) + "\n")
     out.with_suffix(".json").write_text(json.dumps(r, indent=2, default=str) + "\n")
     print("\n".join(latency.render(r)))

@@ -1,7 +1,7 @@
 """Migration 011: the tables that grow without bound carry no PRIMARY KEY (no ART index).
 
 A keyed `sippet.calls` made the sync fail with "Out of Memory" under its own 64MB
-memory_limit once it held ~500k calls; these tests show the rebuild keeps every row and
+memory_limit once it held about 450k calls; these tests show the rebuild keeps every row and
 that the sync's write path then stays within a memory limit the keyed table exceeds.
 """
 

@@ -3,7 +3,7 @@
 -- Why: a DuckDB PRIMARY KEY is an ART index that is loaded whole into the buffer pool on
 -- every insert. Under the sync's 64MB memory_limit a file warehouse failed with "Out of
 -- Memory Error: could not allocate block of size 256.0 KiB" once `sippet.calls` held about
--- 500k calls (measured: the sync's UPDATE ... FROM and anti-join INSERT on a keyed table),
+-- 450k calls (measured: the sync's UPDATE ... FROM and anti-join INSERT on a keyed table),
 -- and the index cost ~40 MB of RSS at 250k calls. No code relies on the keys: the sync keeps
 -- ids unique itself (anti-join inserts, UPDATE ... FROM, MERGE), as it always did on a
 -- DuckLake, and the `primary_key_unique` asset check verifies it.

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from pipelines.allocators import tune_process_allocators
 from pipelines.batch import RunCounters, StreamRun
 from pipelines.client import SippetClient
 from pipelines.driver import ProgressCallback, StreamOutcome, run_streams
@@ -64,6 +65,7 @@ def sync(
     `con`: an open, migrated warehouse connection owned by the caller (e.g. the Dagster
     resource); the sync then neither opens nor closes one.
     """
+    tune_process_allocators()
     specs = selected_streams(settings, streams)
     skipped = [_opt_in_skipped(spec) for spec in specs if not _enabled(settings, spec)]
     specs = [spec for spec in specs if _enabled(settings, spec)]

@@ -1,0 +1,51 @@
+"""The sync's allocator settings take effect (each case in a fresh interpreter: they are
+process-wide)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+
+import pytest
+
+# After a 16 MiB block is freed, is a new 8 MiB block a mapping of its own (glibc's
+# IS_MMAPPED bit in the chunk header)? With glibc's dynamic threshold it is not: the free
+# raised the threshold to 16 MiB, so the heap grows to hold it.
+PROBE = """
+import ctypes, os, sys
+import pyarrow as pa
+if sys.argv[1] == "tuned":
+    from pipelines.allocators import tune_process_allocators
+    tune_process_allocators()
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+libc.free(libc.malloc(16 << 20))
+block = libc.malloc(8 << 20)
+mmapped = bool(ctypes.c_size_t.from_address(block - 8).value & 2)
+libc.free(block)
+print(mmapped, pa.default_memory_pool().backend_name)
+"""
+
+
+def _probe(mode: str, **env: str) -> list[str]:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("MALLOC_MMAP_THRESHOLD_", "ARROW_DEFAULT_MEMORY_POOL")}
+    done = subprocess.run([sys.executable, "-c", PROBE, mode], env={**clean, **env},
+                          capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
+def test_a_sync_process_keeps_large_blocks_in_their_own_mappings_and_uses_the_system_pool(
+) -> None:
+    assert _probe("default") == ["False", "mimalloc"]
+    assert _probe("tuned") == ["True", "system"]
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
+def test_a_users_own_allocator_settings_are_left_as_set() -> None:
+    env = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}
+    assert _probe("tuned", **env) == ["False", "jemalloc"]

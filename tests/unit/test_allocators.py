@@ -1,5 +1,5 @@
 """The sync's allocator settings take effect (each case in a fresh interpreter: they are
-process-wide)."""
+process-wide), and a real sync applies them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+from tests.conftest import cli_env
+
 # After a 16 MiB block is freed, is a new 8 MiB block a mapping of its own (glibc's
 # IS_MMAPPED bit in the chunk header)? With glibc's dynamic threshold it is not: the free
 # raised the threshold to 16 MiB, so the heap grows to hold it.
@@ -19,6 +21,10 @@ import pyarrow as pa
 if sys.argv[1] == "tuned":
     from pipelines.allocators import tune_process_allocators
     tune_process_allocators()
+elif sys.argv[1] == "after_sync":  # the settings come from the environment (cli_env)
+    from pipelines.settings import SippetSettings
+    from pipelines.sync import sync
+    assert all(r.ok for r in sync(SippetSettings(), streams=["queues"]))
 libc = ctypes.CDLL(None)
 libc.malloc.restype = ctypes.c_void_p
 libc.free.argtypes = [ctypes.c_void_p]
@@ -30,11 +36,12 @@ print(mmapped, pa.default_memory_pool().backend_name)
 """
 
 
-def _probe(mode: str, **env: str) -> list[str]:
-    clean = {k: v for k, v in os.environ.items()
+def _probe(mode: str, base: dict[str, str] | None = None, **env: str) -> list[str]:
+    clean = {k: v for k, v in (base or os.environ).items()
              if k not in ("MALLOC_MMAP_THRESHOLD_", "ARROW_DEFAULT_MEMORY_POOL")}
     done = subprocess.run([sys.executable, "-c", PROBE, mode], env={**clean, **env},
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout.split()
 
 
@@ -49,3 +56,8 @@ def test_a_sync_process_keeps_large_blocks_in_their_own_mappings_and_uses_the_sy
 def test_a_users_own_allocator_settings_are_left_as_set() -> None:
     env = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}
     assert _probe("tuned", **env) == ["False", "jemalloc"]
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
+def test_a_sync_applies_them(sim, warehouse: str) -> None:
+    assert _probe("after_sync", cli_env(sim, warehouse)) == ["True", "system"]

@@ -39,10 +39,11 @@ print(mmapped, pa.default_memory_pool().backend_name, gc.get_threshold()[0],
 """
 
 
-def _probe(mode: str, base: dict[str, str] | None = None, *args: str, **env: str
-           ) -> list[str]:
+def _probe(mode: str, base: dict[str, str] | None = None, *, gc_threshold: int | None = None,
+           **env: str) -> list[str]:
     clean = {k: v for k, v in (base or os.environ).items()
              if k not in ("MALLOC_MMAP_THRESHOLD_", "ARROW_DEFAULT_MEMORY_POOL")}
+    args = [str(gc_threshold)] if gc_threshold is not None else []
     done = subprocess.run([sys.executable, "-c", PROBE, mode, *args], env={**clean, **env},
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -59,7 +60,7 @@ def test_a_sync_process_keeps_large_blocks_in_their_own_mappings_and_uses_the_sy
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
 def test_a_users_own_allocator_and_collector_settings_are_left_as_set() -> None:
     env = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}
-    assert _probe("tuned", None, "1234", **env) == ["False", "jemalloc", "1234", "True"]
+    assert _probe("tuned", gc_threshold=1234, **env) == ["False", "jemalloc", "1234", "True"]
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")

@@ -18,8 +18,8 @@ from pipelines.streams import STREAMS, StreamKind, StreamSpec
 from pipelines.sync import StreamResult, sync
 from pipelines.table_docs import column_descriptions, table_description
 from warehouse.catalog import column_types
-from warehouse.lake import is_conflict
-from warehouse.store import WarehouseError, WarehouseLockedError
+from warehouse.conflicts import is_conflict
+from warehouse.errors import WarehouseError, WarehouseLockedError
 
 RAW_GROUP = "sippet_raw"
 #: A job's run tag saying what it is for; the backfill job's runs must carry a window.

@@ -27,7 +27,9 @@ from pathlib import Path
 
 import duckdb
 
-from bench.harness import API_KEY, Simulator, moto_s3, run_measured, sync_command
+from bench import API_KEY
+from bench.measure import run_measured, sync_command
+from bench.servers import Simulator, moto_s3
 
 BUCKET = "sippet-bench-lake"
 LANDED_SQL = (

@@ -13,7 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Simulator, SyncRun, duckdb_reference, run_sync
+from bench import verdict
+from bench.measure import SyncRun, run_sync
+from bench.reference import duckdb_reference
+from bench.servers import Simulator
 
 AUDIT = "call_ai_audit_events"
 LATENCIES_MS = (50, 200)
@@ -98,7 +101,7 @@ def render(r: dict[str, Any]) -> list[str]:
             f"| latency hiding at {ms} ms/request (concurrency {DEFAULT_CONCURRENCY}) | "
             f"{run['records_per_second']:,.0f} records/s ({run['wall_seconds']:.1f} s) | "
             f"zero latency {base['records_per_second']:,.0f}/s ({base['wall_seconds']:.1f} s)"
-            f" | **{ratio:.2f}** | goal ≥ 0.8: {_ok(ratio >= 0.8)}; bound "
+            f" | **{ratio:.2f}** | goal ≥ 0.8: {verdict(ratio >= 0.8)}; bound "
             f"{_bound(run, ms):,.0f} records/s |")
     wide = runs[_wide()]
     ratio = wide["records_per_second"] / base["records_per_second"]
@@ -113,7 +116,7 @@ def render(r: dict[str, Any]) -> list[str]:
         f"| requests per record, concurrency {DEFAULT_CONCURRENCY} vs 1 | "
         f"{base['requests_per_record']:.5f} ({base['requests']:,}) | "
         f"{one['requests_per_record']:.5f} ({one['requests']:,}) | {growth:+.1%} | "
-        f"goal ≤ +5%: {_ok(growth <= 0.05)} |")
+        f"goal ≤ +5%: {verdict(growth <= 0.05)} |")
     lines.append(
         f"| zero latency, concurrency {DEFAULT_CONCURRENCY} vs 1 | "
         f"{base['records_per_second']:,.0f} records/s | {one['records_per_second']:,.0f}/s |"
@@ -124,7 +127,7 @@ def render(r: dict[str, Any]) -> list[str]:
         f"| CPU per audit event (sync process, user+system) | {cpu['sync_us_per_event']:.1f}"
         f" µs ({cpu['events']:,} events) | DuckDB `read_json` "
         f"{cpu['read_json_us_per_event']:.1f} µs | {ratio:.1f}x | goal ≤ 2x: "
-        f"{_ok(ratio <= 2)} |")
+        f"{verdict(ratio <= 2)} |")
     return lines
 
 
@@ -133,7 +136,3 @@ def _bound(run: dict[str, Any], latency_ms: int) -> float:
     full as the run's pages were on average (the server's own time not even counted)."""
     per_request = run["landed"] / run["requests"]
     return run["concurrency"] * per_request / (latency_ms / 1000)
-
-
-def _ok(flag: bool) -> str:
-    return "✅ met" if flag else "❌ missed"

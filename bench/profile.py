@@ -17,7 +17,9 @@ import pstats
 import tempfile
 from pathlib import Path
 
-from bench.harness import API_KEY, PYTHON, Simulator, run_measured
+from bench import API_KEY, PYTHON
+from bench.measure import run_measured
+from bench.servers import Simulator
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,21 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import latency
-from bench.harness import (
-    ROOT,
-    Simulator,
-    SyncRun,
-    duckdb_reference,
-    machine,
-    run_measured,
-    run_sync,
-    sync_command,
-)
+from bench import ROOT, latency
+from bench.measure import SyncRun, run_measured, run_sync, sync_command
+from bench.reference import duckdb_reference, machine
+from bench.report import MB, render
+from bench.servers import Simulator
 
 AUDIT = "call_ai_audit_events"
 RESULTS = ROOT / "bench" / "results"
-MB = 1e6
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -92,46 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                          "env": extra_env, "change_pct": f"{args.change * 100:g}",
                          "when": datetime.now(UTC).isoformat(timespec="seconds")}
     try:
-        _say(f"simulator: scale {args.scale:,} audit events, {args.days} days, fixed clock")
-        with Simulator(args.scale, days=args.days, log_dir=work) as sim:
-            r["simulator"] = {"startup_seconds": sim.startup_seconds, "records": sim.records,
-                              "now": sim.now()}
-            _say(f"  up in {sim.startup_seconds:.1f}s at {sim.url}: {sim.records}")
-            r["startup_seconds"] = startup_seconds()
-            wh = work / "warehouse.duckdb"
-            _say("full sync ...")
-            full = run_sync(sim, wh, "full", extra_env=extra_env)
-            _say(f"  {full.process.wall_seconds:.1f}s, {full.landed:,} records, "
-                 f"peak RSS {full.process.maxrss_bytes / MB:.0f} MB")
-            r["full"] = _sync_figures(full)
-
-            _say("reference: DuckDB read_json of the audit-event ground truth ...")
-            ndjson = work / "audit_events.ndjson"
-            t0 = time.perf_counter()
-            lines, size = sim.download_truth("CallAiAuditEvent", ndjson)
-            _say(f"  {lines:,} records, {size / MB:.0f} MB fetched in "
-                 f"{time.perf_counter() - t0:.1f}s")
-            ref = duckdb_reference(ndjson, work / "reference.duckdb")
-            ref["ndjson_bytes"] = size
-            ref["rows_per_second"] = ref["rows"] / ref["seconds"]
-            r["reference"] = ref
-            _say(f"  {ref['rows']:,} rows in {ref['seconds']:.2f}s = "
-                 f"{ref['rows_per_second']:,.0f} rows/s")
-            ndjson.unlink(missing_ok=True)
-
-            minutes = args.days * 24 * 60 * args.change
-            _say(f"incremental sync after advancing the clock {minutes:.0f} min ...")
-            r["advanced_to"] = sim.advance(minutes)
-            inc = run_sync(sim, wh, "incremental", extra_env=extra_env)
-            r["incremental"] = _sync_figures(inc)
-            _say(f"  {inc.process.wall_seconds:.2f}s, {inc.landed:,} records landed")
-
-            _say("sync with nothing new ...")
-            noop = run_sync(sim, wh, "nothing new", extra_env=extra_env)
-            r["nothing_new"] = _sync_figures(noop)
-            _say(f"  {noop.process.wall_seconds:.2f}s, {noop.landed:,} records landed")
-            r["warehouse_bytes"] = wh.stat().st_size
-
+        r.update(_throughput(args, work, extra_env))
         if not args.no_latency:
             r["latency"] = latency.measure(args.latency_scale, args.days, work, _say)
         if args.memory_4m:
@@ -142,14 +96,66 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep and args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
     r["bench_seconds"] = time.perf_counter() - t_start
-    text = render(r)
+    _write_report(args, render(r), r)
+    return 0
+
+
+def _throughput(args: argparse.Namespace, work: Path, extra_env: dict[str, str]
+                ) -> dict[str, Any]:
+    """Full, incremental and nothing-new syncs into one warehouse, and DuckDB's reference."""
+    r: dict[str, Any] = {}
+    _say(f"simulator: scale {args.scale:,} audit events, {args.days} days, fixed clock")
+    with Simulator(args.scale, days=args.days, log_dir=work) as sim:
+        r["simulator"] = {"startup_seconds": sim.startup_seconds, "records": sim.records,
+                          "now": sim.now()}
+        _say(f"  up in {sim.startup_seconds:.1f}s at {sim.url}: {sim.records}")
+        r["startup_seconds"] = startup_seconds()
+        wh = work / "warehouse.duckdb"
+        _say("full sync ...")
+        full = run_sync(sim, wh, "full", extra_env=extra_env)
+        _say(f"  {full.process.wall_seconds:.1f}s, {full.landed:,} records, "
+             f"peak RSS {full.process.maxrss_bytes / MB:.0f} MB")
+        r["full"] = _sync_figures(full)
+        r["reference"] = _reference(sim, work)
+
+        minutes = args.days * 24 * 60 * args.change
+        _say(f"incremental sync after advancing the clock {minutes:.0f} min ...")
+        r["advanced_to"] = sim.advance(minutes)
+        r["incremental"] = _resync(sim, wh, "incremental", extra_env)
+        _say("sync with nothing new ...")
+        r["nothing_new"] = _resync(sim, wh, "nothing new", extra_env)
+        r["warehouse_bytes"] = wh.stat().st_size
+    return r
+
+
+def _resync(sim: Simulator, wh: Path, label: str, extra_env: dict[str, str]) -> dict[str, Any]:
+    run = run_sync(sim, wh, label, extra_env=extra_env)
+    _say(f"  {run.process.wall_seconds:.2f}s, {run.landed:,} records landed")
+    return _sync_figures(run)
+
+
+def _reference(sim: Simulator, work: Path) -> dict[str, Any]:
+    """DuckDB's own `read_json` load of the audit events the simulator serves."""
+    _say("reference: DuckDB read_json of the audit-event ground truth ...")
+    ndjson = work / "audit_events.ndjson"
+    t0 = time.perf_counter()
+    lines, size = sim.download_truth("CallAiAuditEvent", ndjson)
+    _say(f"  {lines:,} records, {size / MB:.0f} MB fetched in {time.perf_counter() - t0:.1f}s")
+    ref = duckdb_reference(ndjson, work / "reference.duckdb")
+    ref["ndjson_bytes"] = size
+    ref["rows_per_second"] = ref["rows"] / ref["seconds"]
+    _say(f"  {ref['rows']:,} rows in {ref['seconds']:.2f}s = {ref['rows_per_second']:,.0f} rows/s")
+    ndjson.unlink(missing_ok=True)
+    return ref
+
+
+def _write_report(args: argparse.Namespace, text: str, r: dict[str, Any]) -> None:
     print()
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n")
     args.out.with_suffix(".json").write_text(json.dumps(r, indent=2, default=str) + "\n")
     print(f"\nwritten: {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
-    return 0
 
 
 def _memory_only(args: argparse.Namespace, work: Path, extra_env: dict[str, str]) -> int:
@@ -216,100 +222,6 @@ def _sync_figures(run: SyncRun) -> dict[str, Any]:
 
 def _say(msg: str) -> None:
     print(msg, flush=True)
-
-
-def _ok(flag: bool) -> str:
-    return "✅ met" if flag else "❌ missed"
-
-
-def render(r: dict[str, Any]) -> str:
-    m, full, ref = r["machine"], r["full"], r["reference"]
-    inc, noop = r["incremental"], r["nothing_new"]
-    audit = full["audit"]
-    audit_rate = audit["rows_inserted"] / audit["seconds"]
-    overall_rate = full["landed"] / full["wall_seconds"]
-    ref_rate = ref["rows_per_second"]
-    inc_ratio = inc["wall_seconds"] / full["wall_seconds"]
-    noop_ratio = noop["wall_seconds"] / full["wall_seconds"]
-    rss = full["peak_rss_bytes"]
-    env = " ".join(f"{k}={v}" for k, v in r["env"].items())
-    lines = [
-        f"## Benchmark results ({r['scale']:,} audit events, {r['days']} days of history)",
-        "",
-        f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']:.0f} GiB RAM; "
-        f"Python {m['python']}, DuckDB {m['duckdb']}. Run {r['when']}"
-        + (f", settings: `{env}`" if env else ", default settings") + ".",
-        f"Command: `.venv/bin/python -m bench{' --quick' if r['scale'] == 100_000 else ''}"
-        f"{' --memory-4m' if 'memory_big' in r else ''}` "
-        f"(bench total {r['bench_seconds'] / 60:.1f} min).",
-        "",
-        "| figure | value | reference / target | ratio | status |",
-        "| --- | ---: | ---: | ---: | --- |",
-        f"| full sync: wall time (process, start-up incl.) | {full['wall_seconds']:.1f} s | | | |",
-        f"| full sync: records landed, all {len(full['streams'])} streams | {full['landed']:,}"
-        " | | | |",
-        f"| full sync: all records/s (landed ÷ process wall) | {overall_rate:,.0f}/s | "
-        f"DuckDB {ref_rate:,.0f}/s | {overall_rate / ref_rate:.2f} | (mixed record sizes) |",
-        f"| **audit events/s** (audit stream, ledger duration: HTTP + validation + load + "
-        f"state) | **{audit_rate:,.0f}/s** ({audit['rows_inserted']:,} in "
-        f"{audit['seconds']:.1f} s) | DuckDB `read_json` {ref_rate:,.0f}/s "
-        f"({ref['rows']:,} in {ref['seconds']:.2f} s) | **{audit_rate / ref_rate:.2f}** | "
-        f"target ≥ 0.5: {_ok(audit_rate / ref_rate >= 0.5)} |",
-        f"| incremental sync (~{r.get('change_pct', 1)}% new/changed): wall time | "
-        f"{inc['wall_seconds']:.2f} s ({inc['landed']:,} landed) | full "
-        f"{full['wall_seconds']:.1f} s | {inc_ratio:.1%} | target ≤ 10%: "
-        f"{_ok(inc_ratio <= 0.10)} |",
-        f"| sync with nothing new: wall time | {noop['wall_seconds']:.2f} s "
-        f"({noop['landed']:,} landed) | full {full['wall_seconds']:.1f} s | {noop_ratio:.1%} | "
-        f"target ≤ 5%: {_ok(noop_ratio <= 0.05)} |",
-        f"| CLI start-up (`sippet-sync --help`) | {r['startup_seconds']:.2f} s | | | |",
-        f"| peak RSS, full sync of {r['scale']:,} | {rss / MB:.0f} MB | ≤ 400 MB | | "
-        f"{_ok(rss <= 400 * MB)} |",
-    ]
-    if "memory_big" in r:
-        big = r["memory_big"]
-        growth = big["peak_rss_bytes"] / rss
-        lines.append(
-            f"| peak RSS, full sync of {big['scale']:,} | {big['peak_rss_bytes'] / MB:.0f} MB "
-            f"({big['wall_seconds'] / 60:.1f} min, {big['landed']:,} landed) | "
-            f"{r['scale']:,}: {rss / MB:.0f} MB | {growth:.2f}x | target ≤ 1.15x and ≤ 400 MB:"
-            f" {_ok(growth <= 1.15 and big['peak_rss_bytes'] <= 400 * MB)} |")
-    else:
-        lines.append("| peak RSS, full sync of 4,000,000 | not run (`--memory-4m`) | | | |")
-    for label, s in (("full", full), ("incremental", inc), ("nothing new", noop)):
-        landed = s["landed"]
-        per = (f"per record landed: {s['requests'] / landed:.4f} pages, "
-               f"{s['bytes_served'] / landed:,.0f} bytes, {s['rows_served'] / landed:.2f} rows "
-               "served" if landed else "nothing landed (pure re-read of the lookback window)")
-        lines.append(
-            f"| requests: {label} sync | {s['requests']:,} pages, {s['bytes_served'] / MB:,.1f}"
-            f" MB, {s['rows_served']:,} rows served | {per} | | |")
-    lines += [
-        "",
-        *(latency.render(r["latency"]) if "latency" in r else []),
-        "",
-        "Full sync per stream (from `sippet._sync_runs`):",
-        "",
-        "| stream | pages | fetched | inserted | updated | seconds | rows/s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for s in full["streams"]:
-        secs = float(s["seconds"] or 0)
-        lines.append(f"| {s['stream']} | {s['pages']:,} | {s['rows_fetched']:,} | "
-                     f"{s['rows_inserted']:,} | {s['rows_updated']:,} | {secs:.2f} | "
-                     f"{s['rows_fetched'] / secs if secs else 0:,.0f} |")
-    lines += [
-        "",
-        f"Incremental sync: clock advanced to {r['advanced_to']}; per stream "
-        "fetched/inserted/updated: " + "; ".join(
-            f"{s['stream']} {s['rows_fetched']:,}/{s['rows_inserted']:,}/{s['rows_updated']:,}"
-            for s in inc["streams"]) + ".",
-        f"Reference: {ref['ndjson_bytes'] / MB:,.0f} MB NDJSON, CREATE TABLE AS read_json "
-        f"{ref['load_seconds']:.2f} s + CHECKPOINT {ref['checkpoint_seconds']:.2f} s, "
-        f"DuckDB peak RSS {ref['peak_rss_bytes'] / MB:,.0f} MB. Peak RSS is the kernel's "
-        "ru_maxrss of the sync process (wait4).",
-    ]
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from bench.harness import API_KEY, PYTHON, Simulator, ledger, run_measured, sync_command
+from bench import API_KEY, PYTHON
+from bench.measure import ledger, run_measured, sync_command
+from bench.servers import Simulator
 
 
 def main(argv: list[str] | None = None) -> int:

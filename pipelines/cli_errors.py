@@ -41,7 +41,7 @@ def one_line_errors(debug: Callable[[], bool]) -> Iterator[None]:
     """
     from pipelines.errors import SippetError
     from pipelines.settings import ConfigError
-    from warehouse.store import WarehouseError, WarehouseLockedError
+    from warehouse.errors import WarehouseError, WarehouseLockedError
 
     try:
         yield

@@ -14,8 +14,9 @@ from pipelines.progress import Progress
 from pipelines.settings import SippetSettings
 from pipelines.streams import STREAMS
 from pipelines.sync import StreamResult, sync
+from warehouse.errors import WarehouseLockedError
 from warehouse.reports import format_table, run_query, table_counts
-from warehouse.store import WarehouseLockedError, checkpoint, connect, open_warehouse
+from warehouse.store import checkpoint, connect, open_warehouse
 
 MAX_REASONS_SHOWN = 5
 

@@ -21,7 +21,8 @@ from pipelines.table_docs import raw_table_docs
 from pipelines.timestamps import format_instant
 from warehouse import state
 from warehouse.catalog import comment_tables
-from warehouse.store import WarehouseError, checkpoint, open_warehouse, tune_for_bulk_load
+from warehouse.errors import WarehouseError
+from warehouse.store import checkpoint, open_warehouse, tune_for_bulk_load
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from functools import cache
 import duckdb
 
 from warehouse.analytics import build_models
-from warehouse.lake import retry_on_conflict
+from warehouse.conflicts import retry_on_conflict
 from warehouse.store import open_warehouse
 
 #: {"schema.table": (table description, {column: description})}

@@ -1,4 +1,4 @@
-"""DuckLake targets: offline extension loading, storage secrets, catalog attach, conflict retry.
+"""DuckLake targets: offline extension loading, storage secrets, catalog attach.
 
 A lake target is `ducklake:postgres:<libpq keywords>` (catalog in PostgreSQL: many machines)
 or `ducklake:sqlite:<path>` (catalog in a SQLite file: many processes on one machine). Data
@@ -13,24 +13,17 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
-import random
 import re
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import urlsplit
 
 import duckdb
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_after_delay,
-)
-from tenacity.stop import StopBaseT
+from tenacity import stop_after_attempt
+
+from warehouse.conflicts import retrying
 
 PREFIX = "ducklake:"
 CATALOG = "sippet_lake"
@@ -42,25 +35,11 @@ _EXTENSIONS = {
     "httpfs": "duckdb-extension-httpfs",
 }
 _PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^']|'')*'|\S+)", re.IGNORECASE)
-# "database is locked": a SQLite catalog busy with another process's commit; DuckLake then
-# fails the whole transaction, so it is retried like a conflict. "Failed to load DuckLake":
-# a commit re-reading a catalog that another process's commit was creating at that moment
-# (two first syncs of a new SQLite-catalog lake at once: "Table entry ... does not have any
-# columns"); rerun, it then sees the other's tables.
-_CONFLICT_MARKERS = ("Transaction conflict", "conflict", "database is locked",
-                     "Failed to load DuckLake")
 # How long a SQLite catalog waits for another process's lock before "database is locked".
 # It does not cover every case: a transaction that read the catalog and must upgrade to write
 # while another is the pending writer gets SQLITE_BUSY at once (duckdb/ducklake#1309), which
 # `retry_on_conflict` reruns.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-# Patience of `retry_on_conflict`: a fresh-clone run on a loaded 2-core machine (two syncs
-# committing every page into one SQLite catalog beside a benchmark) ran out of 30 tries.
-CONFLICT_PATIENCE_SECONDS = 300.0
-
-T = TypeVar("T")
-
-
 class LakeError(Exception):
     """The lake cannot be opened (missing extension wheel, bad target, storage unreachable)."""
 
@@ -161,7 +140,7 @@ def attach(
             f"ATTACH '{_quote(PREFIX + lake.catalog_kind + ':' + lake.catalog)}' AS {CATALOG} "
             f"({', '.join(options)})"
         )
-        _retrying(_is_init_race, stop_after_attempt(6))(lambda: con.execute(sql))
+        retrying(_is_init_race, stop_after_attempt(6))(lambda: con.execute(sql))
         con.execute(f"USE {CATALOG}")
     except duckdb.Error as exc:
         raise LakeError(f"cannot open lake {lake!r}: {redact(str(exc), secrets)}") from None
@@ -208,52 +187,9 @@ def is_lake_connection(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(row) and row[0] == "ducklake"
 
 
-def is_conflict(exc: BaseException) -> bool:
-    """A DuckLake write conflict (or a busy SQLite catalog): the transaction may be rerun."""
-    return isinstance(exc, duckdb.TransactionException) and any(
-        marker in str(exc) for marker in _CONFLICT_MARKERS
-    )
-
-
 def _is_init_race(exc: BaseException) -> bool:
     """Two processes created a new lake's catalog tables at once; the loser attaches again."""
     return isinstance(exc, duckdb.Error) and "Failed to initialize DuckLake" in str(exc)
-
-
-def retry_on_conflict(
-    fn: Callable[[], T],
-    *,
-    patience: float = CONFLICT_PATIENCE_SECONDS,
-    max_wait: float = 2.0,
-    also: Callable[[BaseException], bool] | None = None,
-) -> T:
-    """Run `fn` (one whole transaction, BEGIN to COMMIT, rolled back on error) until it does
-    not hit a lake write conflict; jittered exponential backoff up to `max_wait` apart, for at
-    most `patience` seconds (then the last conflict is raised).
-
-    `fn` must be safe to run again after a rollback: everything it wrote was undone.
-    `also` names further errors worth a retry. On a file target there are no conflicts, so
-    this is one plain call.
-    """
-    when = is_conflict if also is None else (lambda e: is_conflict(e) or also(e))
-    return _retrying(when, stop_after_delay(patience), max_wait)(fn)
-
-
-def _retrying(
-    when: Callable[[BaseException], bool], stop: StopBaseT, max_wait: float = 2.0
-) -> Callable[[Callable[[], T]], T]:
-    retrying = Retrying(
-        retry=retry_if_exception(when),
-        stop=stop,
-        wait=lambda state: _jitter(state, max_wait),
-        reraise=True,
-    )
-    return lambda fn: retrying(fn)
-
-
-def _jitter(state: RetryCallState, max_wait: float) -> float:
-    # Full jitter: two writers that collided must not collide again on the same beat.
-    return random.uniform(0, min(max_wait, 0.05 * 2**state.attempt_number))
 
 
 def _quote(value: str) -> str:

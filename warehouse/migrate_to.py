@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 import duckdb
 
 from warehouse import lake
-from warehouse.store import WarehouseError, connect, migrate, open_warehouse, rollback_quietly
+from warehouse.conflicts import retry_on_conflict
+from warehouse.errors import WarehouseError
+from warehouse.schema import migrate, rollback_quietly
+from warehouse.store import connect, open_warehouse
 
 SOURCE = "sippet_source"
 SCHEMAS = ("sippet", "analytics")
@@ -60,7 +63,7 @@ def migrate_to(
         con.execute(f"ATTACH '{source.replace(chr(39), chr(39) * 2)}' AS {SOURCE} (READ_ONLY)")
         tables = _source_tables(con)
         _refuse_non_empty(con, tables)
-        lake.retry_on_conflict(lambda: _copy(con, tables))
+        retry_on_conflict(lambda: _copy(con, tables))
         report = MigrateReport(lake.redact(source), lake.redact(target))
         for table in tables:
             report.tables[table] = _count(con, f"{SOURCE}.{table}")

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from warehouse.lake import retry_on_conflict
+from warehouse.conflicts import retry_on_conflict
 from warehouse.loader import STAGED
 
 _QUARANTINE_BATCH = "_sippet_quarantine_batch"

@@ -1,49 +1,27 @@
-"""Opening the warehouse and applying migrations.
+"""Opening a warehouse target, and the settings and maintenance of a writing connection.
 
 `connect` is the only function in the project that knows what a warehouse target is: a local
 DuckDB file path (the default) or a DuckLake (`ducklake:postgres:...`, `ducklake:sqlite:PATH`,
-see `warehouse.lake`). Everything else takes a connection.
-
-The same migrations serve both. DuckLake refuses PRIMARY KEY/UNIQUE, so on a lake each
-migration runs with those constraints removed (a key column keeps NOT NULL). No code relies on
-the constraints: the sync writes with anti-join inserts and MERGE, which keep ids unique on both
-targets, and the primary-key asset check verifies it. Shipped migrations are never edited, so
-file warehouses created earlier keep their keys.
+see `warehouse.lake`). Everything else takes a connection. `open_warehouse` connects and, for a
+writer, applies the migrations (`warehouse.schema`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from warehouse import lake
-from warehouse.crashpoints import crash_point
+from warehouse.errors import WarehouseError, WarehouseLockedError
+from warehouse.schema import migrate
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-_MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _LOCK_MARKERS = ("Could not set lock", "Conflicting lock")
 _RESERVED_CATALOG_NAMES = {"sippet", "analytics", "main", "memory", "system", "temp"}
-_COLUMN_KEY = re.compile(r"\s+(?:PRIMARY\s+KEY|UNIQUE)\b(?!\s*\()", re.IGNORECASE)
-_TABLE_KEY = re.compile(r",\s*(?:PRIMARY\s+KEY|UNIQUE)\s*\([^)]*\)", re.IGNORECASE)
-
-
-class WarehouseError(Exception):
-    """The warehouse cannot be opened or is not in a usable state."""
-
-
-class WarehouseLockedError(WarehouseError):
-    """Another process holds the DuckDB file (DuckDB allows one writing process per file)."""
-
-    def __init__(self, message: str, holder: str = "another process") -> None:
-        super().__init__(message)
-        self.holder = holder
 
 
 _HOLDER = re.compile(r"held in (\S+) \(PID (\d+)\)")
@@ -55,13 +33,6 @@ def _lock_holder(exc: Exception) -> str:
     if not match:
         return "another process"
     return f"PID {match.group(2)} ({Path(match.group(1)).name})"
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    path: Path
 
 
 def connect(
@@ -142,83 +113,6 @@ def _open(target: str, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 def _quote(value: str) -> str:
     return value.replace("'", "''")
-
-
-def list_migrations() -> list[Migration]:
-    """The numbered migrations shipped with this version, in order."""
-    found = []
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-        match = _MIGRATION_NAME.match(path.name)
-        if match:
-            found.append(Migration(int(match.group(1)), match.group(2), path))
-    return found
-
-
-def migrate(con: duckdb.DuckDBPyConnection) -> list[Migration]:
-    """Apply every migration not yet recorded, each in its own transaction; return those applied.
-
-    On a lake, another process may migrate at the same time: its commit makes ours conflict, or
-    creates a table between our reading `_migrations` and our CREATE. Either way our
-    transaction rolled back whole: start over (the migrations it applied are then skipped).
-    """
-    on_lake = lake.is_lake_connection(con)
-    return lake.retry_on_conflict(lambda: _migrate(con, on_lake), also=_created_meanwhile)
-
-
-def _created_meanwhile(exc: BaseException) -> bool:
-    return isinstance(exc, duckdb.CatalogException) and "already exists" in str(exc)
-
-
-def _migrate(con: duckdb.DuckDBPyConnection, on_lake: bool) -> list[Migration]:
-    con.execute("CREATE SCHEMA IF NOT EXISTS sippet")
-    con.execute(ddl(
-        "CREATE TABLE IF NOT EXISTS sippet._migrations "
-        "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
-        on_lake,
-    ))
-    applied = {row[0] for row in con.execute("SELECT version FROM sippet._migrations").fetchall()}
-    known = list_migrations()
-    newest_known = max((m.version for m in known), default=0)
-    if applied and max(applied) > newest_known:
-        raise WarehouseError(
-            f"warehouse schema is at migration {max(applied)}, newer than this version of "
-            f"sippet-warehouse knows ({newest_known}): upgrade sippet-warehouse."
-        )
-    done = []
-    for migration in known:
-        if migration.version in applied:
-            continue
-        _apply(con, migration, on_lake)
-        done.append(migration)
-    return done
-
-
-def ddl(sql: str, on_lake: bool) -> str:
-    """`sql` as shipped, or for a lake with PRIMARY KEY/UNIQUE removed (keys stay NOT NULL)."""
-    if not on_lake:
-        return sql
-    return _COLUMN_KEY.sub(" NOT NULL", _TABLE_KEY.sub("", sql))
-
-
-def _apply(con: duckdb.DuckDBPyConnection, migration: Migration, on_lake: bool) -> None:
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(ddl(migration.path.read_text(), on_lake))
-        crash_point("during_migration")
-        con.execute(
-            "INSERT INTO sippet._migrations VALUES (?, ?, now())",
-            [migration.version, migration.name],
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        rollback_quietly(con)
-        raise
-
-
-def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
-    """Roll back if a transaction is open: a failed COMMIT (a lake conflict) already ended it."""
-    with contextlib.suppress(duckdb.TransactionException):
-        con.execute("ROLLBACK")
 
 
 #: The sync's DuckDB memory_limit when none is set: a file's buffer pool stays small (peak RSS

@@ -263,15 +263,15 @@ def _snapshot_row(rnd: random.Random, op: int, row_id: str, synced_at: datetime)
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw tables: `warehouse.store.migrate` if present, else run the SQL files."""
+    """Create the raw tables: `warehouse.schema.migrate` if present, else run the SQL files."""
     try:
-        from warehouse.store import migrate as store_migrate
+        from warehouse.schema import migrate as schema_migrate
     except ImportError:
         migrations = Path(__file__).parents[2] / "warehouse" / "migrations"
         for path in sorted(migrations.glob("*.sql")):
             con.execute(path.read_text())
     else:
-        store_migrate(con)
+        schema_migrate(con)
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[Row]) -> None:

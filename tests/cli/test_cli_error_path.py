@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.cli_errors import EXIT_BUG, EXIT_LOCKED, one_line_errors
-from warehouse.store import WarehouseLockedError
+from warehouse.errors import WarehouseLockedError
 
 
 def test_a_bug_is_one_line_asking_for_debug(capsys):

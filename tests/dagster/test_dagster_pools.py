@@ -10,7 +10,7 @@ from assets.pools import build_time_target, pools_of
 from assets.raw import lake_conflict
 from assets.resources import DUCKDB_POOL, WarehouseResource
 from pipelines.streams import STREAMS
-from warehouse.store import WarehouseError
+from warehouse.errors import WarehouseError
 
 RAW_OPS = {f"sippet__{name}" for name in STREAMS}
 LAKE = "ducklake:postgres:dbname=sippet host=127.0.0.1 user=postgres"

@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from bench.harness import moto_s3
+from bench.servers import moto_s3
 
 
 def free_port() -> int:

@@ -10,14 +10,10 @@ import duckdb
 import pytest
 
 from warehouse import lake
-from warehouse.store import (
-    WarehouseError,
-    connect,
-    ddl,
-    list_migrations,
-    open_warehouse,
-    tune_for_bulk_load,
-)
+from warehouse.conflicts import retry_on_conflict
+from warehouse.errors import WarehouseError
+from warehouse.schema import ddl, list_migrations
+from warehouse.store import connect, open_warehouse, tune_for_bulk_load
 
 COLUMNS_SQL = (
     "SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
@@ -110,7 +106,7 @@ def test_a_lake_conflict_is_retried_and_any_other_error_is_not():
                 "Failed to commit DuckLake transaction: database is locked")
         return "committed"
 
-    assert lake.retry_on_conflict(commits_on_the_fourth_try, max_wait=0.01) == "committed"
+    assert retry_on_conflict(commits_on_the_fourth_try, max_wait=0.01) == "committed"
     assert len(calls) == 4
 
     def fails_otherwise() -> None:
@@ -118,11 +114,11 @@ def test_a_lake_conflict_is_retried_and_any_other_error_is_not():
         raise duckdb.TransactionException("Constraint Error: NOT NULL violated")
 
     with pytest.raises(duckdb.TransactionException, match="NOT NULL"):
-        lake.retry_on_conflict(fails_otherwise, max_wait=0.01)
+        retry_on_conflict(fails_otherwise, max_wait=0.01)
     assert calls.count("other") == 1
 
     def always_conflicts() -> None:
         raise duckdb.TransactionException("Transaction conflict on table calls")
 
     with pytest.raises(duckdb.TransactionException, match="Transaction conflict"):
-        lake.retry_on_conflict(always_conflicts, patience=0.0)  # out of patience: raised
+        retry_on_conflict(always_conflicts, patience=0.0)  # out of patience: raised

@@ -10,7 +10,8 @@ import pytest
 
 from tests.lake.servers import unavailable
 from warehouse import lake as lakemod
-from warehouse.store import WarehouseError, connect, open_warehouse
+from warehouse.errors import WarehouseError
+from warehouse.store import connect, open_warehouse
 
 
 def test_secret_is_not_in_errors_or_reprs(pg_lake, caplog):

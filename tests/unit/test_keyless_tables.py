@@ -15,7 +15,8 @@ import pyarrow as pa
 import pytest
 
 from warehouse import loader
-from warehouse.store import list_migrations, migrate, tune_for_bulk_load
+from warehouse.schema import list_migrations, migrate
+from warehouse.store import tune_for_bulk_load
 
 GROWING = ("calls", "_sync_runs", "_quarantine")
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

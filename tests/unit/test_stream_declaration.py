@@ -18,7 +18,7 @@ from pipelines.simulator.core import RESOURCES
 from pipelines.simulator.rpc import LIST_ACTIONS
 from pipelines.streams import STREAMS, StreamKind, StreamSpec
 from tests.truth import resource_of
-from warehouse.store import migrate
+from warehouse.schema import migrate
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,9 @@ import pytest
 
 from pipelines.readers import lookback_start, time_filter
 from pipelines.streams import STREAMS, get_stream
-from warehouse.store import WarehouseError, list_migrations, migrate, open_warehouse
+from warehouse.errors import WarehouseError
+from warehouse.schema import list_migrations, migrate
+from warehouse.store import open_warehouse
 
 
 def test_every_model_field_has_a_snake_case_typed_column():

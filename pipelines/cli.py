@@ -16,6 +16,7 @@ import click
 
 from pipelines.cli_errors import EXIT_CODES_HELP, EXIT_USAGE, fail, one_line_errors
 from pipelines.cli_params import Fault, Instant, Scale
+from pipelines.lean_imports import refuse_unused_imports
 
 
 def _stream_names() -> tuple[str, ...]:
@@ -62,6 +63,7 @@ def cli(verbose: bool, debug: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The `sippet-sync` entry point."""
+    refuse_unused_imports()
     with one_line_errors(lambda: _debug["on"]):
         code = cli.main(args=argv, prog_name="sippet-sync", standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)

@@ -71,7 +71,7 @@ class StreamRun:
     pending: PendingBatch = field(init=False)
 
     def __post_init__(self) -> None:
-        self.pending = PendingBatch(self.spec, self.cursor_cap)
+        self.pending = PendingBatch(self.spec)
 
     @property
     def pending_pages(self) -> int:
@@ -89,7 +89,7 @@ class StreamRun:
         page = validate_page(self.spec.model, results, context=f"{self.spec.name}: {context}")
         self.counters.pages += 1
         self.counters.rows_fetched += len(results)
-        newest = self.pending.add(page, context, slice_index)
+        newest = self.pending.add(page, context, slice_index, self.cursor_cap)
         if slice_index is not None and newest is not None:
             self.watermark.saw(slice_index, newest)
         new_fields = page.unknown_fields - self.unknown_fields

@@ -26,11 +26,10 @@ class PendingBatch:
     `records`: by id; a record met again before the commit (a reread, an overlapping slice)
     replaces its older version. `time_ranges`: cursor-field range of the records per slice
     (None: not from a slice), the probe of an insert-if-absent load. `rejected`: records to
-    quarantine with the batch. `cursor_cap`: the sync's end; a later cursor value is refused.
+    quarantine with the batch.
     """
 
     spec: StreamSpec
-    cursor_cap: datetime | None = None
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     time_ranges: dict[int | None, tuple[datetime, datetime]] = field(default_factory=dict)
     rejected: list[QuarantineRow] = field(default_factory=list)
@@ -40,12 +39,13 @@ class PendingBatch:
     def rows(self) -> int:
         return len(self.records)
 
-    def add(self, page: ValidatedPage, context: str, slice_index: int | None
-            ) -> datetime | None:
+    def add(self, page: ValidatedPage, context: str, slice_index: int | None,
+            cursor_cap: datetime | None) -> datetime | None:
         """Buffer one validated page; return the newest cursor-field value it kept (the
-        slice's watermark), None when it has none."""
+        slice's watermark), None when it has none. A cursor value past `cursor_cap` (the
+        sync's end) is refused."""
         self.pages += 1
-        records = self._refuse_future(page.records, context)
+        records = self._refuse_future(page.records, context, cursor_cap)
         for record in records:
             self.records[record["id"]] = record
         newest = self._note_times(records, slice_index)
@@ -72,14 +72,14 @@ class PendingBatch:
                                          ) if held else (low, high)
         return high
 
-    def _refuse_future(self, records: list[dict[str, Any]], context: str
-                       ) -> list[dict[str, Any]]:
+    def _refuse_future(self, records: list[dict[str, Any]], context: str,
+                       cap: datetime | None) -> list[dict[str, Any]]:
         """Quarantine records whose cursor field lies past the sync's end.
 
         Immutable rows are never rewritten, so a clock error upstream would stay forever and
         a corrected version would escape the id probe of its (new) time range.
         """
-        field_name, cap = self.spec.cursor_field, self.cursor_cap
+        field_name = self.spec.cursor_field
         if field_name is None or cap is None:
             return records
         limit = cap + FUTURE_TOLERANCE

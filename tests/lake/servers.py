@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import glob
 import os
-import socket
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,13 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from bench.servers import moto_s3
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench.servers import free_port, moto_s3
 
 
 def unavailable(reason: str) -> None:

@@ -26,9 +26,11 @@ from typing import Any
 Pages = Iterator[tuple[Any, str]]
 
 _POLL_SECONDS = 0.1
-#: Pages a worker may have fetched ahead of the writer: one being handled while the next is
-#: on the wire keeps every worker busy while the writer commits a batch.
-PAGES_PER_WORKER = 2
+#: Pages a worker may have fetched ahead of the writer. Two kept the workers busy only while
+#: the writer handled pages one by one: during a batch commit (~0.15 s for 25 audit pages)
+#: they ran out of tokens and the slots idled. Four let them fetch through it (50 ms per
+#: request, 100k audit events: 24.6 -> 23.1 s over three pairs; zero latency unchanged).
+PAGES_PER_WORKER = 4
 
 
 @dataclass(frozen=True, eq=False)

@@ -66,7 +66,7 @@ def retrying(
         wait=lambda state: _jitter(state, max_wait),
         reraise=True,
     )
-    return lambda fn: policy(fn)
+    return policy
 
 
 def _jitter(state: RetryCallState, max_wait: float) -> float:

@@ -60,13 +60,12 @@ def retrying(
     when: Callable[[BaseException], bool], stop: StopBaseT, max_wait: float = 2.0
 ) -> Callable[[Callable[[], T]], T]:
     """A runner that reruns a callable while it raises an error `when` accepts (tenacity)."""
-    policy = Retrying(
+    return Retrying(
         retry=retry_if_exception(when),
         stop=stop,
         wait=lambda state: _jitter(state, max_wait),
         reraise=True,
     )
-    return policy
 
 
 def _jitter(state: RetryCallState, max_wait: float) -> float:

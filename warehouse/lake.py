@@ -40,6 +40,8 @@ _PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^']|'')*'|\S+)", re.IGNORECASE)
 # while another is the pending writer gets SQLITE_BUSY at once (duckdb/ducklake#1309), which
 # `retry_on_conflict` reruns.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
 class LakeError(Exception):
     """The lake cannot be opened (missing extension wheel, bad target, storage unreachable)."""
 
